@@ -1,0 +1,17 @@
+"""Alembic environment: the URL comes from the caller (`wabiz migrate`), never from a file."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine, pool
+
+from wabiz.db.models import Base
+
+config = context.config
+url = config.get_main_option("sqlalchemy.url")
+engine = create_engine(str(url), poolclass=pool.NullPool)
+with engine.connect() as connection:
+    context.configure(connection=connection, target_metadata=Base.metadata, compare_type=True)
+    with context.begin_transaction():
+        context.run_migrations()
+engine.dispose()

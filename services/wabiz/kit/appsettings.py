@@ -1,0 +1,100 @@
+"""Application settings (`/v1/settings/application`): the model, its defaults and PATCH merging.
+
+Stored as one JSON document holding only what differs from the defaults, so a new default reaches
+existing installations and DELETE is simply "store nothing".
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from wabiz.kit.errors import ApiError, InvalidParameter
+from wabiz.kit.validation import error_from_validation
+
+MediaKind = Literal["image", "audio", "video", "document", "voice", "sticker"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class MessageCallbacks(_Strict):
+    sent: bool = False
+    delivered: bool = True
+    read: bool = True
+
+
+class Webhooks(_Strict):
+    url: str | None = None
+    max_concurrent_requests: Literal[6, 12, 18, 24] = 6
+    message: MessageCallbacks = Field(default_factory=MessageCallbacks)
+
+
+class MediaSettings(_Strict):
+    auto_download: list[MediaKind] = Field(default_factory=list)
+
+
+class ApplicationSettings(_Strict):
+    webhooks: Webhooks = Field(default_factory=Webhooks)
+    callback_persist: bool = True
+    callback_backoff_delay_ms: Annotated[int, Field(ge=10, le=900_000)] = 3000
+    max_callback_backoff_delay_ms: Annotated[int, Field(ge=10, le=86_400_000)] = 900_000
+    heartbeat_interval: Annotated[int, Field(ge=1, le=300)] = 5
+    unhealthy_interval: Annotated[int, Field(ge=2, le=3600)] = 30
+    media: MediaSettings = Field(default_factory=MediaSettings)
+    pass_through: bool = False
+    sent_status: bool = False
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ApplicationSettings:
+        if self.max_callback_backoff_delay_ms < self.callback_backoff_delay_ms:
+            raise ValueError("max_callback_backoff_delay_ms must be >= callback_backoff_delay_ms")
+        if self.unhealthy_interval <= self.heartbeat_interval:
+            raise ValueError("unhealthy_interval must be greater than heartbeat_interval")
+        return self
+
+    def wants_status(self, status: str) -> bool:
+        """Whether a status callback of this kind goes to the webhook."""
+        if status == "sent":
+            return self.webhooks.message.sent or self.sent_status
+        if status in ("delivered", "read"):
+            return bool(getattr(self.webhooks.message, status))
+        return True
+
+
+def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in patch.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def validate(document: dict[str, Any]) -> ApplicationSettings:
+    try:
+        return ApplicationSettings.model_validate(document)
+    except ValidationError as exc:
+        raise error_from_validation(exc.errors()) from None
+
+
+def apply_patch(stored: dict[str, Any], patch: Any) -> dict[str, Any]:
+    """The new stored document after PATCH; raises the contract error naming the bad field."""
+    if not isinstance(patch, dict) or not patch:
+        raise InvalidParameter("the body must be a non-empty JSON object of settings to change")
+    merged = deep_merge(stored, patch)
+    validate(merged)
+    return merged
+
+
+def check_webhook_url(url: str | None, allow_insecure: bool) -> ApiError | None:
+    if url is None:
+        return None
+    if not url.startswith(("https://", "http://")) or len(url) > 2048:
+        return InvalidParameter("webhooks.url must be an http(s) URL of at most 2048 characters")
+    if url.startswith("http://") and not allow_insecure:
+        return InvalidParameter("webhooks.url must use https:// (insecure webhooks are not allowed)")
+    return None

@@ -1,0 +1,117 @@
+"""FastAPI glue shared by every wabiz HTTP app: the error envelope and serving.
+
+Every failure leaves as the contract's `errors` envelope: our ApiErrors as they are, request
+validation as 1008/1009/1010/1025 naming the field, unknown routes as 1006 and anything
+unexpected as 1014 with the details kept in the log, never in the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+import uvicorn
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from wabiz.kit.envelope import failure
+from wabiz.kit.errors import (
+    AccessDenied,
+    ApiError,
+    InternalError,
+    InvalidRequest,
+    NotFound,
+    Unauthorized,
+)
+from wabiz.kit.validation import error_from_validation
+
+log = logging.getLogger(__name__)
+
+
+class JSON(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def error_response(error: ApiError) -> JSON:
+    headers = {"WWW-Authenticate": 'Bearer realm="wabiz"'} if isinstance(error, Unauthorized) else None
+    return JSON(failure(error.to_dict()), status_code=error.status, headers=headers)
+
+
+def _http_error(status: int, detail: str) -> ApiError:
+    if status == 404:
+        return NotFound(f"no such endpoint: {detail}" if detail != "Not Found" else "no such endpoint")
+    if status == 405:
+        return InvalidRequest("method not allowed on this endpoint")
+    if status == 401:
+        return Unauthorized(detail)
+    if status == 403:
+        return AccessDenied(detail)
+    if status == 413:
+        return InvalidRequest("request body too large")
+    if status == 415:
+        return InvalidRequest(detail)
+    return InvalidRequest(detail) if 400 <= status < 500 else InternalError()
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        return error_response(exc)
+
+    async def on_validation(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        return error_response(error_from_validation(list(exc.errors())))
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        return error_response(_http_error(exc.status_code, str(exc.detail)))
+
+    async def on_unexpected(request: Request, exc: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(InternalError("unexpected failure; see the server log"))
+
+    app.add_exception_handler(ApiError, on_api_error)
+    app.add_exception_handler(RequestValidationError, on_validation)
+    app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+async def json_body(request: Request, limit: int = 1024 * 1024) -> Any:
+    """The parsed JSON body, or 1025 for malformed JSON, a wrong content type or an oversize body."""
+    content_type = request.headers.get("content-type", "application/json")
+    if not content_type.split(";")[0].strip().endswith("json"):
+        raise InvalidRequest("Content-Type must be application/json")
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise InvalidRequest(f"request body larger than {limit} bytes")
+    raw = b""
+    async for chunk in request.stream():
+        raw += chunk
+        if len(raw) > limit:
+            raise InvalidRequest(f"request body larger than {limit} bytes")
+    if not raw:
+        raise InvalidRequest("the request body is empty; a JSON object is expected")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidRequest(f"malformed JSON: {exc}") from None
+
+
+def serve(app: FastAPI, host: str, port: int, log_level: str = "info") -> None:
+    """Run one app with the fast event loop and HTTP parser; SIGTERM/SIGINT stop it cleanly."""
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level.lower(),
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )

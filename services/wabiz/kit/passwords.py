@@ -1,0 +1,71 @@
+"""Password rules and slow salted hashes (scrypt from the standard library).
+
+scrypt is memory-hard and needs no native dependency; the parameters are stored with each hash so
+they can be raised later without invalidating old ones.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import re
+import secrets
+
+_N, _R, _P = 2**14, 8, 1
+_SPECIAL = re.compile(r"[^A-Za-z0-9]")
+
+
+def password_problem(password: str) -> str | None:
+    """Why a password breaks the contract's rules, or None when it is acceptable."""
+    if not 8 <= len(password) <= 64:
+        return "password must be 8 to 64 characters long"
+    checks = [
+        (r"\d", "a digit"),
+        (r"[A-Z]", "an upper-case letter"),
+        (r"[a-z]", "a lower-case letter"),
+    ]
+    for pattern, what in checks:
+        if not re.search(pattern, password):
+            return f"password must contain {what}"
+    if not _SPECIAL.search(password):
+        return "password must contain a special character"
+    return None
+
+
+def username_problem(username: str) -> str | None:
+    if not 4 <= len(username) <= 32:
+        return "username must be 4 to 32 characters long"
+    if not re.fullmatch(r"[A-Za-z0-9_.@\-]+", username):
+        return "username may contain letters, digits and _ . @ - only"
+    return None
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    enc = base64.b64encode
+    return f"scrypt${_N}${_R}${_P}${enc(salt).decode()}${enc(digest).decode()}"
+
+
+def verify_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+    except ValueError:
+        return False
+    if scheme != "scrypt":
+        return False
+    expected = base64.b64decode(digest)
+    actual = hashlib.scrypt(
+        password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
+    )
+    return hmac.compare_digest(actual, expected)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """Tokens are stored as digests so a database dump does not hand out sessions."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,20 @@
+"""Phone numbers: any dialable input normalised to the digits of a wa_id."""
+
+from __future__ import annotations
+
+import re
+
+_DIALABLE = re.compile(r"^\+?[\d\s().\-]+$")
+
+
+def normalize(number: str) -> str | None:
+    """Digits of a dialable number (`+1 631-555-1181` → `16315551181`), None when not dialable."""
+    if not _DIALABLE.match(number.strip()):
+        return None
+    digits = re.sub(r"\D", "", number)
+    return digits or None
+
+
+def is_plausible_wa_id(digits: str) -> bool:
+    """E.164 allows at most 15 digits; shorter than 8 is no mobile number anywhere."""
+    return digits.isdigit() and 8 <= len(digits) <= 15
