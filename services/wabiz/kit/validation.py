@@ -23,7 +23,7 @@ def field_path(loc: Sequence[Any]) -> str:
     return "".join(parts) or "request body"
 
 
-def error_from_validation(errors: Sequence[dict[str, Any]]) -> ApiError:
+def error_from_validation(errors: Sequence[Any]) -> ApiError:
     """The first problem decides the code; pydantic's ordering follows the model's fields."""
     first = errors[0]
     kind, path = first.get("type", ""), field_path(first.get("loc", ()))

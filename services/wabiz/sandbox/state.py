@@ -1,0 +1,86 @@
+"""Everything the sandbox remembers, in memory: businesses, users' windows, media, received sends."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def new_wamid() -> str:
+    return "wamid." + secrets.token_urlsafe(24)
+
+
+@dataclass
+class StoredMedia:
+    data: bytes
+    mime_type: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+@dataclass
+class Received:
+    """One distinct send; `count` > 1 means the client sent it again (at-least-once)."""
+
+    id: str
+    to: str
+    type: str
+    body: dict[str, Any]
+    client_id: str | None
+    received_at: float
+    count: int = 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "to": self.to,
+            "type": self.type,
+            "body": self.body,
+            "client_id": self.client_id,
+            "received_at": self.received_at,
+            "count": self.count,
+        }
+
+
+@dataclass
+class SandboxState:
+    verified: set[str] = field(default_factory=set)
+    pending: set[str] = field(default_factory=set)
+    last_inbound: dict[tuple[str, str], float] = field(default_factory=dict)
+    media: dict[str, StoredMedia] = field(default_factory=dict)
+    received: dict[str, Received] = field(default_factory=dict)
+    read_marks: list[str] = field(default_factory=list)
+    total_sends: int = 0
+
+    def record_send(self, to: str, body: dict[str, Any]) -> Received:
+        """Deduplicate on the client's id (`biz_opaque_callback_data`), as a network log would."""
+        self.total_sends += 1
+        client_id = body.get("biz_opaque_callback_data")
+        key = str(client_id) if client_id else new_wamid()
+        existing = self.received.get(key)
+        if existing:
+            existing.count += 1
+            return existing
+        entry = Received(new_wamid(), to, str(body.get("type", "text")), body, client_id, time.time())
+        self.received[key] = entry
+        return entry
+
+    def store_media(self, data: bytes, mime_type: str) -> str:
+        media_id = secrets.token_hex(16)
+        self.media[media_id] = StoredMedia(data, mime_type)
+        return media_id
+
+    def summary(self, to: str | None) -> dict[str, Any]:
+        entries = [r for r in self.received.values() if to is None or r.to == to]
+        total = sum(r.count for r in entries)
+        return {
+            "messages": [r.as_dict() for r in entries],
+            "total": total,
+            "unique": len(entries),
+            "duplicates": total - len(entries),
+        }

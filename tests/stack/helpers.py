@@ -1,0 +1,89 @@
+"""Small clients for the stack tests: the receiver's and the sandbox's control APIs, polling."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import httpx
+
+T = TypeVar("T")
+ADMIN_PASSWORD = "Adm1n-Passw0rd!"
+
+# Unique WhatsApp users per test: 8–15 digits, not ending in 0000 (the sandbox's rule).
+_numbers = itertools.count(1)
+
+
+def new_user() -> str:
+    return f"1631555{next(_numbers):04d}1"
+
+
+def eventually(check: Callable[[], T | None], timeout: float, interval: float = 0.1, what: str = "") -> T:
+    """Poll until `check` returns something truthy; fail with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what or check}; last value: {last!r}")
+
+
+def login(base_url: str, username: str, password: str, new_password: str | None = None) -> str:
+    body = {"new_password": new_password} if new_password else None
+    answer = httpx.post(f"{base_url}/v1/users/login", auth=(username, password), json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    token: str = answer.json()["users"][0]["token"]
+    return token
+
+
+class Receiver(httpx.Client):
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url=base_url, timeout=10)
+
+    def callbacks(self) -> list[dict[str, Any]]:
+        answer = self.get("/received")
+        answer.raise_for_status()
+        result: list[dict[str, Any]] = answer.json()["callbacks"]
+        return result
+
+    def statuses_for(self, message_id: str) -> list[dict[str, Any]]:
+        return [
+            status
+            for callback in self.callbacks()
+            if callback.get("answered", 200) == 200
+            for status in callback["body"].get("statuses", [])
+            if status["id"] == message_id
+        ]
+
+    def messages_from(self, wa_id: str) -> list[dict[str, Any]]:
+        return [
+            message
+            for callback in self.callbacks()
+            if callback.get("answered", 200) == 200
+            for message in callback["body"].get("messages", [])
+            if message["from"] == wa_id
+        ]
+
+    def fail_next(self, count: int, status: int = 500) -> None:
+        self.post("/control/fail", json={"count": count, "status": status}).raise_for_status()
+
+
+class Sandbox(httpx.Client):
+    def __init__(self, base_url: str) -> None:
+        super().__init__(base_url=base_url, timeout=10)
+
+    def inbound(self, message: dict[str, Any]) -> str:
+        answer = self.post("/control/inbound", json=message)
+        assert answer.status_code == 200, answer.text
+        wamid: str = answer.json()["id"]
+        return wamid
+
+    def received(self, to: str | None = None) -> dict[str, Any]:
+        answer = self.get("/control/messages", params={"to": to} if to else None)
+        answer.raise_for_status()
+        result: dict[str, Any] = answer.json()
+        return result

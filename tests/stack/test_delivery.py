@@ -1,0 +1,81 @@
+"""Durable callback delivery: retries with linear backoff, and nothing lost across restarts."""
+
+from __future__ import annotations
+
+import itertools
+
+import httpx
+import psycopg
+
+from tests.stack.conftest import TEST_SETTINGS
+from tests.stack.helpers import Receiver, Sandbox, eventually, new_user
+from wabiz.local.stack import Stack
+
+
+def pending_callbacks(stack: Stack) -> int:
+    dsn = stack.postgres.url().replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM callbacks").fetchone()
+    return int(row[0]) if row else 0
+
+
+def failed_attempts(stack: Stack) -> int:
+    dsn = stack.postgres.url().replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT coalesce(max(attempts), 0) FROM callbacks").fetchone()
+    return int(row[0]) if row else 0
+
+
+def wait_quiet(stack: Stack) -> None:
+    eventually(lambda: pending_callbacks(stack) == 0, timeout=30, what="an empty callback queue")
+
+
+def test_webhook_failing_three_times_gets_every_callback_with_linear_backoff(
+    stack: Stack, api: httpx.Client, sandbox: Sandbox, receiver: Receiver
+) -> None:
+    wait_quiet(stack)
+    user = new_user()
+    receiver.fail_next(3, status=500)
+    wamid = sandbox.inbound({"from": user, "type": "text", "text": {"body": "retry me"}})
+    eventually(lambda: receiver.messages_from(user), timeout=30, what="the callback after three failures")
+
+    attempts = [
+        c for c in receiver.callbacks() if any(m.get("id") == wamid for m in c["body"].get("messages", []))
+    ]
+    assert [c.get("answered", 200) for c in attempts] == [500, 500, 500, 200]
+    gaps = [later["received_at"] - earlier["received_at"] for earlier, later in itertools.pairwise(attempts)]
+    step = TEST_SETTINGS["callback_backoff_delay_ms"] / 1000
+    for number, gap in enumerate(gaps, start=1):
+        # Delay n = n × step; allow the delivery loop's polling slack on top.
+        assert number * step * 0.9 <= gap <= number * step + 0.8, (number, gaps)
+
+
+def test_kill_9_coreapp_with_pending_callbacks_loses_nothing(
+    stack: Stack, api: httpx.Client, sandbox: Sandbox, receiver: Receiver
+) -> None:
+    wait_quiet(stack)
+    users = [new_user() for _ in range(20)]
+    receiver.fail_next(100_000, status=503)
+    try:
+        for user in users:
+            sandbox.inbound({"from": user, "type": "text", "text": {"body": "survive"}})
+        eventually(lambda: pending_callbacks(stack) >= len(users), timeout=30, what="callbacks queued")
+        stack.components["coreapp-0"].kill()
+    finally:
+        receiver.fail_next(0)
+    stack.restart("coreapp-0")
+    for user in users:
+        eventually(lambda user=user: receiver.messages_from(user), timeout=60, what=f"callback for {user}")
+    wait_quiet(stack)
+
+
+def test_webhook_server_restart_loses_nothing(stack: Stack, sandbox: Sandbox, receiver: Receiver) -> None:
+    wait_quiet(stack)
+    stack.components["webhook_receiver"].kill()
+    users = [new_user() for _ in range(5)]
+    for user in users:
+        sandbox.inbound({"from": user, "type": "text", "text": {"body": "while you were out"}})
+    eventually(lambda: failed_attempts(stack) > 0, timeout=30, what="a failed delivery to the dead receiver")
+    stack.restart("webhook_receiver")
+    for user in users:
+        eventually(lambda user=user: receiver.messages_from(user), timeout=60, what=f"callback for {user}")
