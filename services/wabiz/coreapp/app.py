@@ -1,0 +1,209 @@
+"""The CoreApp's HTTP face: the internal API the WebApp calls, and the upstream webhook endpoint.
+
+Internal calls carry the shared internal token; the upstream endpoint is authenticated by the
+network's signature instead. Handlers only translate HTTP to calls on the `Node`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import orjson
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import text
+
+from wabiz.coreapp.config import CoreAppConfig
+from wabiz.coreapp.node import Node
+from wabiz.coreapp.outbox import Outgoing, new_message_id
+from wabiz.kit.errors import InvalidParameter, NotFound, NotPrimaryCoreapp, NotReady, Overloaded, Unauthorized
+from wabiz.kit.httpapp import JSON, install_error_handlers, serve
+from wabiz.kit.logs import setup
+from wabiz.kit.sharding import shard_of
+from wabiz.kit.signing import HEADER, verify
+
+log = logging.getLogger(__name__)
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SendRequest(_Body):
+    message: dict[str, Any]
+
+
+class ReadRequest(_Body):
+    status: str
+
+
+class ContactsRequest(_Body):
+    wa_ids: list[str] = Field(max_length=10_000)
+
+
+class AccountRequest(_Body):
+    cc: str = Field(pattern=r"^\d{1,3}$")
+    phone_number: str = Field(pattern=r"^\d{4,14}$")
+    method: str = Field(pattern=r"^(sms|voice)$")
+    cert: str = Field(min_length=1, max_length=8192)
+    pin: str | None = None
+
+
+class VerifyRequest(_Body):
+    code: str = Field(min_length=1, max_length=16)
+
+
+def _internal_routes(app: FastAPI, node: Node, authorised: Any) -> None:
+    @app.post("/internal/messages", status_code=201, dependencies=[authorised])
+    async def send(request: SendRequest) -> JSON:
+        message = request.message
+        if node.account.state != "registered":
+            raise NotReady("the account is not registered yet")
+        to = str(message.get("to", ""))
+        shard = shard_of(to, node.account.shards)
+        if shard not in node.leases.shards:
+            raise NotPrimaryCoreapp(f"shard {shard} is not held by {node.config.node_id}")
+        if node.outbox.depth >= node.config.max_queued_messages:
+            raise Overloaded(f"more than {node.config.max_queued_messages} messages wait to be sent")
+        outgoing = Outgoing(new_message_id(), to, shard, message)
+        await node.outbox.accept(outgoing)
+        return JSON({"id": outgoing.id}, status_code=201)
+
+    @app.put("/internal/messages/{message_id}", dependencies=[authorised])
+    async def mark_read(message_id: str, request: ReadRequest) -> JSON:
+        if request.status != "read":
+            raise InvalidParameter("status must be 'read'")
+        async with node.sessions() as session:
+            row = (
+                await session.execute(
+                    text("SELECT upstream_id FROM messages WHERE id = :id AND direction = 'in'"),
+                    {"id": message_id},
+                )
+            ).first()
+        if row is None:
+            raise NotFound(f"no inbound message {message_id}")
+        await node.gateway.mark_read(row.upstream_id or message_id)
+        async with node.sessions.begin() as session:
+            await session.execute(
+                text("UPDATE messages SET status = 'read' WHERE id = :id"), {"id": message_id}
+            )
+        return JSON({})
+
+    @app.post("/internal/contacts", dependencies=[authorised])
+    async def contacts(request: ContactsRequest) -> JSON:
+        if node.account.state != "registered":
+            raise NotReady("the account is not registered yet")
+        return JSON({"valid": await node.gateway.check_contacts(request.wa_ids)})
+
+    @app.post("/internal/account", dependencies=[authorised])
+    async def register(request: AccountRequest) -> JSON:
+        result = await node.gateway.request_code(
+            request.cc, request.phone_number, request.method, request.cert, request.pin
+        )
+        await _store_account(node, request.cc, request.phone_number, result.state, result.vname)
+        return JSON({"state": result.state, "vname": result.vname})
+
+    @app.post("/internal/account/verify", dependencies=[authorised])
+    async def verify_code(request: VerifyRequest) -> JSON:
+        await node.refresh_account()
+        if not node.account.cc or not node.account.phone_number:
+            raise NotReady("request a registration code first (POST /v1/account)")
+        result = await node.gateway.verify_code(node.account.cc, node.account.phone_number, request.code)
+        await _store_account(node, node.account.cc, node.account.phone_number, result.state, None)
+        return JSON({"state": result.state})
+
+    @app.post("/internal/media/{media_id}/fetch", dependencies=[authorised])
+    async def fetch_media(media_id: str) -> JSON:
+        await node.media.fetch(media_id)
+        return JSON({"stored": True})
+
+    @app.get("/internal/health", dependencies=[authorised])
+    async def health() -> JSON:
+        return JSON(
+            {
+                "node": node.config.node_id,
+                "gateway_status": node.gateway_status,
+                "shards": sorted(node.leases.shards),
+                "master": node.leases.master,
+                "queued": node.outbox.depth,
+            }
+        )
+
+
+async def _store_account(node: Node, cc: str, phone: str, state: str, vname: str | None) -> None:
+    async with node.sessions.begin() as session:
+        await session.execute(
+            text(
+                "UPDATE account SET cc = :cc, phone_number = :phone, state = :state,"
+                " vname = COALESCE(:vname, vname), updated_at = now() WHERE id = 1"
+            ),
+            {"cc": cc, "phone": phone, "state": state, "vname": vname},
+        )
+    await node.heartbeat()
+
+
+def _upstream_routes(app: FastAPI, node: Node) -> None:
+    config = node.config
+
+    @app.get("/upstream/webhook")
+    async def verify_subscription(request: Request) -> Response:
+        params = request.query_params
+        token = config.upstream_verify_token.get_secret_value()
+        if params.get("hub.mode") == "subscribe" and hmac.compare_digest(
+            params.get("hub.verify_token", ""), token
+        ):
+            return PlainTextResponse(params.get("hub.challenge", ""))
+        raise Unauthorized("webhook verification token mismatch")
+
+    @app.post("/upstream/webhook")
+    async def receive(request: Request) -> JSON:
+        raw = await request.body()
+        if not verify(config.upstream_app_secret.get_secret_value(), raw, request.headers.get(HEADER)):
+            raise Unauthorized("bad or missing X-Hub-Signature-256")
+        try:
+            body = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise InvalidParameter("webhook body is not JSON") from None
+        await node.events.handle(body)
+        return JSON({"status": "ok"})
+
+
+def create_app(config: CoreAppConfig) -> FastAPI:
+    holder: dict[str, Node] = {}
+    token = config.internal_token.get_secret_value()
+
+    async def require_internal(request: Request) -> None:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            raise Unauthorized("internal API: missing or wrong internal token")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        node = holder["node"] = Node(config)
+        await node.start()
+        yield
+        await node.stop()
+
+    app = FastAPI(title="wabiz CoreApp (internal)", lifespan=lifespan, openapi_url=None)
+    install_error_handlers(app)
+
+    class _Proxy:
+        """Routes are bound before the node exists (it is built in the lifespan)."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(holder["node"], name)
+
+    proxy: Any = _Proxy()
+    _internal_routes(app, proxy, Depends(require_internal))
+    _upstream_routes(app, proxy)
+    return app
+
+
+def main(config: CoreAppConfig) -> None:
+    setup(f"coreapp[{config.node_id}]", config.log_level)
+    serve(create_app(config), config.coreapp_host, config.coreapp_port, config.log_level)

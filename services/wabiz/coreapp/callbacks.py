@@ -1,0 +1,220 @@
+"""Durable callback delivery to the business webhook.
+
+Rows of `callbacks` are the queue (or, with `callback_persist` off, a list in memory). The owner
+of a shard posts its due callbacks with at most `webhooks.max_concurrent_requests` in flight; a
+200 deletes them, anything else schedules the next attempt `attempts × step` later (capped). Small
+status callbacks due together are merged into one POST so delivery keeps up with 1,000 msg/s; a
+failed POST retries every callback it carried, so merging never loses one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from wabiz.kit.appsettings import ApplicationSettings
+from wabiz.kit.signing import HEADER, sign
+
+log = logging.getLogger(__name__)
+MAX_MERGED_STATUSES = 50
+DUE_BATCH = 500
+
+
+def retry_delay_ms(attempts: int, step_ms: int, cap_ms: int) -> int:
+    """Linear backoff: the n-th retry waits n × step, never more than the cap."""
+    return min(max(1, attempts) * step_ms, cap_ms)
+
+
+@dataclass
+class Pending:
+    id: int
+    shard: int
+    payload: dict[str, Any]
+    attempts: int = 0
+    next_at: float = 0.0
+
+
+def merge(items: Sequence[Pending]) -> list[list[Pending]]:
+    """Group pure-status callbacks (up to MAX_MERGED_STATUSES statuses) into one POST each."""
+    groups: list[list[Pending]] = []
+    run: list[Pending] = []
+    run_size = 0
+    for item in items:
+        statuses = item.payload.get("statuses")
+        if set(item.payload) != {"statuses"} or not isinstance(statuses, list):
+            groups.append([item])
+            continue
+        if run and run_size + len(statuses) > MAX_MERGED_STATUSES:
+            groups.append(run)
+            run, run_size = [], 0
+        run.append(item)
+        run_size += len(statuses)
+    if run:
+        groups.append(run)
+    return groups
+
+
+def body_of(group: Sequence[Pending]) -> dict[str, Any]:
+    if len(group) == 1:
+        return group[0].payload
+    return {"statuses": [status for item in group for status in item.payload["statuses"]]}
+
+
+class DatabaseQueue:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+        self._sessions = sessions
+
+    async def due(self, shards: set[int], exclude: set[int]) -> list[Pending]:
+        async with self._sessions() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT id, shard, payload, attempts FROM callbacks"
+                    " WHERE shard = ANY(:shards) AND next_attempt_at <= now() AND NOT (id = ANY(:exclude))"
+                    " ORDER BY id LIMIT :limit"
+                ),
+                {"shards": sorted(shards), "exclude": sorted(exclude), "limit": DUE_BATCH},
+            )
+            return [Pending(r.id, r.shard, r.payload, r.attempts) for r in rows]
+
+    async def done(self, items: Sequence[Pending]) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                text("DELETE FROM callbacks WHERE id = ANY(:ids)"), {"ids": [i.id for i in items]}
+            )
+
+    async def retry(self, items: Sequence[Pending], delay_ms: int, error: str) -> None:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                text(
+                    "UPDATE callbacks SET attempts = attempts + 1, last_error = :error,"
+                    " next_attempt_at = now() + make_interval(secs => :delay) WHERE id = ANY(:ids)"
+                ),
+                {"ids": [i.id for i in items], "delay": delay_ms / 1000, "error": error[:500]},
+            )
+
+
+class MemoryQueue:
+    """`callback_persist = false`: same rules, no database; lost if the node dies (by design).
+
+    The node that received the event delivers it, whatever the shard: no other node can see it.
+    """
+
+    def __init__(self) -> None:
+        self.items: dict[int, Pending] = {}
+        self._ids = 0
+
+    def add(self, shard: int, payload: dict[str, Any]) -> None:
+        self._ids += 1
+        self.items[self._ids] = Pending(self._ids, shard, payload)
+
+    async def due(self, shards: set[int], exclude: set[int]) -> list[Pending]:
+        now = time.monotonic()
+        return [
+            i for i in self.items.values() if i.shard in shards and i.next_at <= now and i.id not in exclude
+        ][:DUE_BATCH]
+
+    async def done(self, items: Sequence[Pending]) -> None:
+        for item in items:
+            self.items.pop(item.id, None)
+
+    async def retry(self, items: Sequence[Pending], delay_ms: int, error: str) -> None:
+        for item in items:
+            item.attempts += 1
+            item.next_at = time.monotonic() + delay_ms / 1000
+
+
+class Deliverer:
+    def __init__(
+        self,
+        database: DatabaseQueue,
+        memory: MemoryQueue,
+        settings: Callable[[], ApplicationSettings],
+        shards: Callable[[], set[int]],
+        secret: str | None,
+        session: aiohttp.ClientSession,
+    ) -> None:
+        self.database, self.memory = database, memory
+        self._settings, self._shards, self._secret, self._http = settings, shards, secret, session
+        self._in_flight: set[int] = set()
+        self._memory_in_flight: set[int] = set()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.wake = asyncio.Event()
+        self.delivered = 0
+        self.failures = 0
+
+    async def run(self, poll_interval: float) -> None:
+        while True:
+            try:
+                await self.tick()
+            except Exception:  # the loop must survive a database blip; the rows are still there
+                log.exception("callback delivery round failed; retrying")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.wake.wait(), poll_interval)
+            self.wake.clear()
+
+    async def tick(self) -> None:
+        settings = self._settings()
+        shards = self._shards()
+        if not settings.webhooks.url:
+            return
+        limit = settings.webhooks.max_concurrent_requests
+        for queue, in_flight in ((self.database, self._in_flight), (self.memory, self._memory_in_flight)):
+            if len(self._tasks) >= limit:
+                return
+            items = await queue.due(shards, in_flight) if shards or queue is self.memory else []
+            for group in merge(items)[: limit - len(self._tasks)]:
+                in_flight.update(i.id for i in group)
+                task = asyncio.create_task(self._deliver(queue, in_flight, group, settings))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+    async def _deliver(
+        self,
+        queue: DatabaseQueue | MemoryQueue,
+        in_flight: set[int],
+        group: list[Pending],
+        settings: ApplicationSettings,
+    ) -> None:
+        url = str(settings.webhooks.url)
+        try:
+            error = await self._post(url, orjson.dumps(body_of(group)))
+            if error is None:
+                await queue.done(group)
+                self.delivered += len(group)
+            else:
+                self.failures += 1
+                attempts = max(i.attempts for i in group) + 1
+                delay = retry_delay_ms(
+                    attempts, settings.callback_backoff_delay_ms, settings.max_callback_backoff_delay_ms
+                )
+                log.warning("webhook delivery failed (%s); attempt %d, next in %d ms", error, attempts, delay)
+                await queue.retry(group, delay, error)
+        finally:
+            in_flight.difference_update(i.id for i in group)
+            self.wake.set()
+
+    async def _post(self, url: str, raw: bytes) -> str | None:
+        headers = {"Content-Type": "application/json"}
+        if self._secret:
+            headers[HEADER] = sign(self._secret, raw)
+        try:
+            async with self._http.post(url, data=raw, headers=headers) as answer:
+                await answer.read()
+                return None if answer.status == 200 else f"HTTP {answer.status}"
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            return f"{type(exc).__name__}: {exc}"[:200]
+
+    async def stop(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)

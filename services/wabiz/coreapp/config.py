@@ -1,0 +1,39 @@
+"""CoreApp settings (`WABIZ_*`): where it listens, which upstream it talks to, queue bounds."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Literal
+
+from pydantic import Field, SecretStr
+
+from wabiz.kit.config import CommonConfig
+
+
+def _default_node_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class CoreAppConfig(CommonConfig):
+    coreapp_host: str = "127.0.0.1"
+    coreapp_port: int = 9091
+    node_id: str = Field(default_factory=_default_node_id, max_length=128)
+    advertise_url: str | None = Field(None, description="URL other components use; default http://host:port")
+    upstream: Literal["sandbox", "cloud"] = "sandbox"
+    upstream_url: str = "http://127.0.0.1:9092"
+    upstream_token: SecretStr = SecretStr("sandbox-token")
+    upstream_app_secret: SecretStr = SecretStr("sandbox-app-secret")
+    upstream_verify_token: SecretStr = SecretStr("sandbox-verify-token")
+    upstream_api_version: str = "v21.0"
+    upstream_phone_number_id: str | None = None
+    webhook_secret: SecretStr | None = Field(None, description="signs callbacks (X-Hub-Signature-256)")
+    max_queued_messages: int = Field(100_000, ge=1)
+    send_concurrency: int = Field(64, ge=1, le=1024)
+    settings_poll_interval: float = Field(1.0, gt=0)
+    callback_poll_interval: float = Field(0.1, gt=0)
+
+    @property
+    def internal_url(self) -> str:
+        host = "127.0.0.1" if self.coreapp_host in ("0.0.0.0", "::") else self.coreapp_host
+        return self.advertise_url or f"http://{host}:{self.coreapp_port}"

@@ -1,0 +1,194 @@
+"""One CoreApp node at run time: its parts, wired together, and its background loops."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+import orjson
+from sqlalchemy import text
+
+from wabiz.coreapp import payloads
+from wabiz.coreapp.callbacks import DatabaseQueue, Deliverer, MemoryQueue
+from wabiz.coreapp.config import CoreAppConfig
+from wabiz.coreapp.events import Callbacks, EventHandler
+from wabiz.coreapp.leases import Leases
+from wabiz.coreapp.media import MediaBridge
+from wabiz.coreapp.outbox import Outbox, Outgoing
+from wabiz.coreapp.settings_cache import SettingsCache
+from wabiz.gateway.base import Gateway, UpstreamError
+from wabiz.gateway.cloud import CloudApiGateway
+from wabiz.gateway.sandbox import SandboxGateway
+from wabiz.kit.db import make_engine, make_sessionmaker
+from wabiz.kit.storage import make_store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AccountView:
+    state: str = "unregistered"
+    cc: str | None = None
+    phone_number: str | None = None
+    shards: int = 1
+
+    @property
+    def phone_number_id(self) -> str:
+        return f"{self.cc or ''}{self.phone_number or ''}"
+
+
+def make_gateway(config: CoreAppConfig, session: aiohttp.ClientSession) -> Gateway:
+    kind = SandboxGateway if config.upstream == "sandbox" else CloudApiGateway
+    return kind(
+        config.upstream_url,
+        config.upstream_api_version,
+        config.upstream_phone_number_id or "",
+        config.upstream_token.get_secret_value(),
+        session,
+    )
+
+
+class Node:
+    def __init__(self, config: CoreAppConfig) -> None:
+        self.config = config
+        self.engine = make_engine(config.database_url.get_secret_value(), config.database_pool_size)
+        self.sessions = make_sessionmaker(self.engine)
+        self.http = aiohttp.ClientSession(
+            timeout=aiohttp.ClientTimeout(total=30, connect=5), connector=aiohttp.TCPConnector(limit=256)
+        )
+        self.gateway = make_gateway(config, self.http)
+        self.store = make_store(config)
+        self.settings = SettingsCache(self.sessions)
+        self.account = AccountView()
+        self.leases = Leases(config.node_id, config.internal_url)
+        self.media = MediaBridge(self.sessions, self.gateway, self.store)
+        self.memory = MemoryQueue()
+        secret = config.webhook_secret.get_secret_value() if config.webhook_secret else None
+        self.deliverer = Deliverer(
+            DatabaseQueue(self.sessions),
+            self.memory,
+            lambda: self.settings.current,
+            lambda: self.leases.shards,
+            secret,
+            self.http,
+        )
+        self.callbacks = Callbacks(lambda: self.settings.current, self.memory, self.deliverer.wake.set)
+        self.events = EventHandler(
+            self.sessions,
+            lambda: self.settings.current,
+            lambda: self.account.shards,
+            self.media,
+            self.callbacks,
+        )
+        self.outbox = Outbox(
+            self.sessions,
+            self._send,
+            self._failed,
+            lambda shard: shard in self.leases.shards,
+            config.send_concurrency,
+        )
+        self._tasks: list[asyncio.Task[None]] = []
+        self.gateway_status = "connecting"
+
+    # -- sending ---------------------------------------------------------------------------------
+
+    async def _send(self, message: Outgoing) -> str:
+        body = message.body
+        kind = body["type"]
+        upstream_media = None
+        typed = body.get(kind)
+        if kind in payloads.MEDIA_TYPES and isinstance(typed, dict) and "id" in typed:
+            upstream_media = await self.media.upstream_id_for(str(typed["id"]))
+        return await self.gateway.send(payloads.to_cloud(body, message.id, upstream_media))
+
+    async def _failed(self, message: Outgoing, error: UpstreamError) -> None:
+        item = payloads.failed_item(message.id, message.wa_id, error.code, error.details, int(time.time()))
+        log.warning("message %s failed upstream: %s", message.id, error)
+        async with self.sessions.begin() as session:
+            await session.execute(
+                text(
+                    "UPDATE messages SET status = 'failed', errors = CAST(:e AS jsonb), updated_at = now()"
+                    " WHERE id = :id"
+                ),
+                {"id": message.id, "e": orjson.dumps(item["errors"]).decode()},
+            )
+            await self.callbacks.add(session, [(message.shard, {"statuses": [item]})])
+
+    # -- chores ----------------------------------------------------------------------------------
+
+    async def refresh_account(self) -> None:
+        async with self.sessions() as session:
+            row = (
+                await session.execute(
+                    text("SELECT state, cc, phone_number, shards FROM account WHERE id = 1")
+                )
+            ).first()
+        if row is not None:
+            self.account = AccountView(row.state, row.cc, row.phone_number, row.shards)
+        if self.config.upstream == "cloud" and self.config.upstream_phone_number_id:
+            self.account.state = "registered"
+        elif self.account.state == "registered":
+            self.gateway.use_phone_number(self.account.phone_number_id)
+
+    async def heartbeat(self) -> None:
+        await self.refresh_account()
+        if self.account.state != "registered":
+            self.gateway_status = "unregistered"
+        else:
+            self.gateway_status = await self.gateway.status()
+        before = set(self.leases.shards)
+        async with self.sessions.begin() as session:
+            await self.leases.beat(
+                session, self.account.shards, self.settings.current.unhealthy_interval, self.gateway_status
+            )
+        if self.leases.shards - before:
+            await self.outbox.sweep(self.leases.shards)
+
+    async def start(self) -> None:
+        await self.store.ensure_ready()
+        await self.settings.refresh()
+        await self.heartbeat()
+        self._tasks = [
+            asyncio.create_task(
+                self._every(lambda: self.settings.current.heartbeat_interval, self.heartbeat)
+            ),
+            asyncio.create_task(
+                self._every(lambda: self.config.settings_poll_interval, self.settings.refresh)
+            ),
+            asyncio.create_task(self._every(lambda: 1.0, lambda: self.outbox.sweep(self.leases.shards))),
+            asyncio.create_task(self.deliverer.run(self.config.callback_poll_interval)),
+        ]
+        log.info(
+            "coreapp %s serving on %s (upstream %s at %s); shards %s, master %s",
+            self.config.node_id,
+            self.config.internal_url,
+            self.config.upstream,
+            self.config.upstream_url,
+            sorted(self.leases.shards),
+            self.leases.master,
+        )
+
+    async def _every(self, interval: Any, chore: Any) -> None:
+        while True:
+            await asyncio.sleep(float(interval()))
+            try:
+                await chore()
+            except Exception:  # a failed round (database restarting…) is retried next round
+                log.exception("background chore %s failed", getattr(chore, "__name__", chore))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.deliverer.stop()
+        await self.outbox.stop()
+        with contextlib.suppress(Exception):
+            async with self.sessions.begin() as session:
+                await self.leases.leave(session)
+        await self.http.close()
+        await self.engine.dispose()

@@ -1,0 +1,178 @@
+"""The outgoing queue: store each accepted message, then send it upstream, in order per recipient.
+
+Rows with `status = 'queued'` are the durable queue. A message stored here is also handed to the
+in-memory sender at once; a periodic sweep picks up queued rows this process does not know about
+(left by a node that died, or by this node before a restart). Upstream delivery is at-least-once:
+a crash after the upstream accepted a message but before we recorded it sends it again, and the
+network sees the same `biz_opaque_callback_data` twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import secrets
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from wabiz.gateway.base import UpstreamError
+from wabiz.kit.batching import Batcher
+
+log = logging.getLogger(__name__)
+RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 5, 10)
+
+
+def new_message_id() -> str:
+    return "gB" + secrets.token_urlsafe(18)
+
+
+@dataclass
+class Outgoing:
+    id: str
+    wa_id: str
+    shard: int
+    body: dict[str, Any]
+
+
+_INSERT = text(
+    "INSERT INTO messages (id, direction, wa_id, shard, type, body, status)"
+    " SELECT id, 'out', wa_id, shard, type, CAST(body AS jsonb), 'queued'"
+    " FROM unnest(CAST(:ids AS text[]), CAST(:wa_ids AS text[]), CAST(:shards AS int[]),"
+    " CAST(:types AS text[]), CAST(:bodies AS text[])) AS m(id, wa_id, shard, type, body)"
+)
+_ACCEPTED = text(
+    "UPDATE messages SET upstream_id = u.upstream_id, updated_at = now(),"
+    " status = CASE WHEN messages.status = 'queued' THEN 'sent_upstream' ELSE messages.status END"
+    " FROM unnest(CAST(:ids AS text[]), CAST(:upstream AS text[])) AS u(id, upstream_id)"
+    " WHERE messages.id = u.id"
+)
+
+
+class Outbox:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        send: Callable[[Outgoing], Awaitable[str]],
+        on_failed: Callable[[Outgoing, UpstreamError], Awaitable[None]],
+        owns: Callable[[int], bool],
+        concurrency: int,
+    ) -> None:
+        self._sessions, self._send, self._on_failed, self._owns = sessions, send, on_failed, owns
+        self._inserts: Batcher[Outgoing, None] = Batcher(self._insert_batch)
+        self._accepted: Batcher[tuple[str, str], None] = Batcher(self._accepted_batch)
+        self._lanes: dict[str, deque[Outgoing]] = {}
+        self._known: set[str] = set()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.sent = 0
+
+    @property
+    def depth(self) -> int:
+        return len(self._known)
+
+    async def accept(self, message: Outgoing) -> None:
+        """Store the message durably, then queue it for sending; returns once it is stored."""
+        await self._inserts.submit(message)
+        self._enqueue(message)
+
+    async def _insert_batch(self, batch: list[Outgoing]) -> list[None]:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                _INSERT,
+                {
+                    "ids": [m.id for m in batch],
+                    "wa_ids": [m.wa_id for m in batch],
+                    "shards": [m.shard for m in batch],
+                    "types": [str(m.body["type"]) for m in batch],
+                    "bodies": [orjson.dumps(m.body).decode() for m in batch],
+                },
+            )
+        return [None] * len(batch)
+
+    async def _accepted_batch(self, batch: list[tuple[str, str]]) -> list[None]:
+        async with self._sessions.begin() as session:
+            await session.execute(
+                _ACCEPTED, {"ids": [b[0] for b in batch], "upstream": [b[1] for b in batch]}
+            )
+        return [None] * len(batch)
+
+    def _enqueue(self, message: Outgoing) -> None:
+        if message.id in self._known:
+            return
+        self._known.add(message.id)
+        lane = self._lanes.get(message.wa_id)
+        if lane is not None:
+            lane.append(message)
+            return
+        self._lanes[message.wa_id] = deque([message])
+        task = asyncio.create_task(self._drain(message.wa_id))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self, wa_id: str) -> None:
+        """One recipient's messages, strictly one after another (order per recipient)."""
+        lane = self._lanes[wa_id]
+        try:
+            while lane:
+                message = lane[0]
+                if self._owns(message.shard):
+                    async with self._slots:
+                        await self._deliver(message)
+                lane.popleft()
+                self._known.discard(message.id)
+        finally:
+            self._lanes.pop(wa_id, None)
+            self._known.difference_update(m.id for m in lane)
+
+    async def _deliver(self, message: Outgoing) -> None:
+        attempt = 0
+        while True:
+            if not self._owns(message.shard):
+                return  # the new owner's sweep resumes it from the database
+            try:
+                upstream_id = await self._send(message)
+            except UpstreamError as exc:
+                if not exc.retryable:
+                    await self._on_failed(message, exc)
+                    return
+                delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
+                attempt += 1
+                log.warning("upstream send of %s failed (%s); retrying in %ss", message.id, exc, delay)
+                await asyncio.sleep(delay)
+                continue
+            await self._accepted.submit((message.id, upstream_id))
+            self.sent += 1
+            return
+
+    async def sweep(self, shards: set[int]) -> int:
+        """Queue rows of our shards we do not know about (oldest first); returns how many."""
+        if not shards:
+            return 0
+        async with self._sessions() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT id, wa_id, shard, body FROM messages WHERE status = 'queued'"
+                    " AND shard = ANY(:shards) AND created_at < now() - interval '1 second'"
+                    " ORDER BY created_at LIMIT 5000"
+                ),
+                {"shards": sorted(shards)},
+            )
+            found = [Outgoing(r.id, r.wa_id, r.shard, r.body) for r in rows if r.id not in self._known]
+        for message in found:
+            self._enqueue(message)
+        if found:
+            log.info("resumed %d queued messages from the database", len(found))
+        return len(found)
+
+    async def stop(self) -> None:
+        await self._inserts.drain()
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._accepted.drain()

@@ -1,0 +1,47 @@
+"""The upstream interface: what a CoreApp needs from a WhatsApp network.
+
+Two implementations share one wire format: `CloudApiGateway` (Meta's Cloud API) and
+`SandboxGateway` (our simulator, plus its registration and contacts extensions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class UpstreamError(Exception):
+    """An upstream refusal or failure; `retryable` says whether sending again may succeed."""
+
+    def __init__(self, code: int, title: str, details: str = "", retryable: bool = False) -> None:
+        super().__init__(f"{code} {title}: {details}")
+        self.code, self.title, self.details, self.retryable = code, title, details or title, retryable
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    url: str
+    mime_type: str
+    sha256: str | None
+    file_size: int | None
+
+
+@dataclass(frozen=True)
+class Registration:
+    state: str  # "pending" (code sent) or "registered"
+    vname: str | None = None
+
+
+class Gateway(Protocol):
+    async def send(self, body: dict[str, Any]) -> str: ...
+    async def mark_read(self, upstream_message_id: str) -> None: ...
+    async def upload_media(self, data: bytes, mime_type: str) -> str: ...
+    async def media_info(self, media_id: str) -> MediaInfo: ...
+    async def download(self, url: str) -> bytes: ...
+    async def check_contacts(self, wa_ids: list[str]) -> dict[str, bool]: ...
+    async def request_code(
+        self, cc: str, phone_number: str, method: str, cert: str, pin: str | None
+    ) -> Registration: ...
+    async def verify_code(self, cc: str, phone_number: str, code: str) -> Registration: ...
+    async def status(self) -> str: ...
+    def use_phone_number(self, phone_number_id: str) -> None: ...
