@@ -125,7 +125,7 @@ def test_contacts_bad_input(api: httpx.Client, body: dict[str, Any], code: int) 
     [
         ({"to": "16315551181", "type": "text", "text": {"body": "x" * 4097}}, 1001),
         ({"to": "16315551181", "recipient_type": "group", "type": "text", "text": {"body": "x"}}, 1002),
-        ({"to": "16315551181", "text": {"body": "x"}}, 1008),
+        ({"to": "16315551181", "type": "image"}, 1008),
         ({"type": "text", "text": {"body": "x"}}, 1008),
         ({"to": "16315551181", "type": "text"}, 1008),
         ({"to": "16315551181", "type": "text", "text": {"body": 5}}, 1009),
