@@ -10,7 +10,7 @@ import hmac
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Annotated, Any
 
 import orjson
 from fastapi import Depends, FastAPI, Request
@@ -28,6 +28,15 @@ from wabiz.kit.sharding import shard_of
 from wabiz.kit.signing import HEADER, verify
 
 log = logging.getLogger(__name__)
+
+
+def get_node(request: Request) -> Node:
+    """The node is built in the lifespan (it needs the running event loop)."""
+    node: Node = request.app.state.node
+    return node
+
+
+NodeDep = Annotated[Node, Depends(get_node)]
 
 
 class _Body(BaseModel):
@@ -58,9 +67,9 @@ class VerifyRequest(_Body):
     code: str = Field(min_length=1, max_length=16)
 
 
-def _internal_routes(app: FastAPI, node: Node, authorised: Any) -> None:
+def _internal_routes(app: FastAPI, authorised: Any) -> None:
     @app.post("/internal/messages", status_code=201, dependencies=[authorised])
-    async def send(request: SendRequest) -> JSON:
+    async def send(request: SendRequest, node: NodeDep) -> JSON:
         message = request.message
         if node.account.state != "registered":
             raise NotReady("the account is not registered yet")
@@ -75,7 +84,7 @@ def _internal_routes(app: FastAPI, node: Node, authorised: Any) -> None:
         return JSON({"id": outgoing.id}, status_code=201)
 
     @app.put("/internal/messages/{message_id}", dependencies=[authorised])
-    async def mark_read(message_id: str, request: ReadRequest) -> JSON:
+    async def mark_read(message_id: str, request: ReadRequest, node: NodeDep) -> JSON:
         if request.status != "read":
             raise InvalidParameter("status must be 'read'")
         async with node.sessions() as session:
@@ -95,13 +104,13 @@ def _internal_routes(app: FastAPI, node: Node, authorised: Any) -> None:
         return JSON({})
 
     @app.post("/internal/contacts", dependencies=[authorised])
-    async def contacts(request: ContactsRequest) -> JSON:
+    async def contacts(request: ContactsRequest, node: NodeDep) -> JSON:
         if node.account.state != "registered":
             raise NotReady("the account is not registered yet")
         return JSON({"valid": await node.gateway.check_contacts(request.wa_ids)})
 
     @app.post("/internal/account", dependencies=[authorised])
-    async def register(request: AccountRequest) -> JSON:
+    async def register(request: AccountRequest, node: NodeDep) -> JSON:
         result = await node.gateway.request_code(
             request.cc, request.phone_number, request.method, request.cert, request.pin
         )
@@ -109,7 +118,7 @@ def _internal_routes(app: FastAPI, node: Node, authorised: Any) -> None:
         return JSON({"state": result.state, "vname": result.vname})
 
     @app.post("/internal/account/verify", dependencies=[authorised])
-    async def verify_code(request: VerifyRequest) -> JSON:
+    async def verify_code(request: VerifyRequest, node: NodeDep) -> JSON:
         await node.refresh_account()
         if not node.account.cc or not node.account.phone_number:
             raise NotReady("request a registration code first (POST /v1/account)")
@@ -118,12 +127,12 @@ def _internal_routes(app: FastAPI, node: Node, authorised: Any) -> None:
         return JSON({"state": result.state})
 
     @app.post("/internal/media/{media_id}/fetch", dependencies=[authorised])
-    async def fetch_media(media_id: str) -> JSON:
+    async def fetch_media(media_id: str, node: NodeDep) -> JSON:
         await node.media.fetch(media_id)
         return JSON({"stored": True})
 
     @app.get("/internal/health", dependencies=[authorised])
-    async def health() -> JSON:
+    async def health(node: NodeDep) -> JSON:
         return JSON(
             {
                 "node": node.config.node_id,
@@ -147,9 +156,7 @@ async def _store_account(node: Node, cc: str, phone: str, state: str, vname: str
     await node.heartbeat()
 
 
-def _upstream_routes(app: FastAPI, node: Node) -> None:
-    config = node.config
-
+def _upstream_routes(app: FastAPI, config: CoreAppConfig) -> None:
     @app.get("/upstream/webhook")
     async def verify_subscription(request: Request) -> Response:
         params = request.query_params
@@ -161,7 +168,7 @@ def _upstream_routes(app: FastAPI, node: Node) -> None:
         raise Unauthorized("webhook verification token mismatch")
 
     @app.post("/upstream/webhook")
-    async def receive(request: Request) -> JSON:
+    async def receive(request: Request, node: NodeDep) -> JSON:
         raw = await request.body()
         if not verify(config.upstream_app_secret.get_secret_value(), raw, request.headers.get(HEADER)):
             raise Unauthorized("bad or missing X-Hub-Signature-256")
@@ -174,7 +181,6 @@ def _upstream_routes(app: FastAPI, node: Node) -> None:
 
 
 def create_app(config: CoreAppConfig) -> FastAPI:
-    holder: dict[str, Node] = {}
     token = config.internal_token.get_secret_value()
 
     async def require_internal(request: Request) -> None:
@@ -184,23 +190,15 @@ def create_app(config: CoreAppConfig) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        node = holder["node"] = Node(config)
+        node = app.state.node = Node(config)
         await node.start()
         yield
         await node.stop()
 
     app = FastAPI(title="wabiz CoreApp (internal)", lifespan=lifespan, openapi_url=None)
     install_error_handlers(app)
-
-    class _Proxy:
-        """Routes are bound before the node exists (it is built in the lifespan)."""
-
-        def __getattr__(self, name: str) -> Any:
-            return getattr(holder["node"], name)
-
-    proxy: Any = _Proxy()
-    _internal_routes(app, proxy, Depends(require_internal))
-    _upstream_routes(app, proxy)
+    _internal_routes(app, Depends(require_internal))
+    _upstream_routes(app, config)
     return app
 
 

@@ -48,9 +48,12 @@ class S3Store:
     async def ensure_ready(self) -> None:
         try:
             await asyncio.to_thread(self._s3.head_bucket, Bucket=self._bucket)
-        except ClientError:
+        except ClientError as exc:
             if not self._create:
-                raise
+                raise RuntimeError(
+                    f"media bucket {self._bucket!r} is not reachable at {self._s3.meta.endpoint_url}: {exc}; "
+                    "create it (the operator does) or check WABIZ_S3_* settings"
+                ) from exc
             await asyncio.to_thread(self._s3.create_bucket, Bucket=self._bucket)
 
     async def put(self, key: str, data: IO[bytes], content_type: str) -> None:

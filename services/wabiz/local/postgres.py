@@ -16,6 +16,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import psycopg
 
@@ -112,8 +113,13 @@ class EmbeddedPostgres:
         user = _run_as()
         if self._running_pid():
             raise RuntimeError(f"a PostgreSQL server already runs on {self.pgdata}; stop it first")
-        logf = self.log_file.open("ab")
-        self.process = subprocess.Popen(
+        with self.log_file.open("ab") as logf:
+            self.process = self._spawn(logf, user)
+        self.wait_ready(timeout)
+        self.ensure_database()
+
+    def _spawn(self, logf: IO[bytes], user: pwd.struct_passwd | None) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [
                 str(bin_dir() / "postgres"),
                 "-D",
@@ -137,8 +143,6 @@ class EmbeddedPostgres:
             group=user.pw_gid if user else None,
             start_new_session=True,
         )
-        self.wait_ready(timeout)
-        self.ensure_database()
 
     def _running_pid(self) -> int | None:
         """A postmaster.pid naming a live process means a server already runs on this data."""

@@ -13,6 +13,8 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+import boto3
+
 ACCESS_KEY = "wabiz-local"
 # Moto accepts any credentials; these only name the local endpoint's fake account.
 SECRET_KEY = "wabiz-local-secret"  # noqa: S105
@@ -43,6 +45,19 @@ class LocalS3:
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError(f"the local S3 endpoint did not answer on {self.endpoint} within {timeout}s")
+
+    def create_bucket(self, name: str) -> None:
+        client = boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+        )
+        try:
+            client.create_bucket(Bucket=name)
+        finally:
+            client.close()
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:

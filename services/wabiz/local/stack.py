@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 BUSINESS_CC, BUSINESS_NUMBER = "1", "5550100"
 SANDBOX_CODE = "123456"
+MEDIA_BUCKET = "wabiz-media"
 
 
 @dataclass
@@ -64,7 +65,7 @@ class Stack:
         if self.s3:
             env |= {
                 "WABIZ_S3_ENDPOINT": self.s3.endpoint,
-                "WABIZ_S3_BUCKET": "wabiz-media",
+                "WABIZ_S3_BUCKET": MEDIA_BUCKET,
                 "WABIZ_S3_ACCESS_KEY_ID": ACCESS_KEY,
                 "WABIZ_S3_SECRET_ACCESS_KEY": SECRET_KEY,
             }
@@ -136,6 +137,7 @@ class Stack:
         if self.s3:
             progress(f"starting the S3-compatible media endpoint on {self.s3.endpoint}")
             self.s3.start()
+            self.s3.create_bucket(MEDIA_BUCKET)
         self._define()
         self._default_webhook_url()
         for component in self.components.values():

@@ -30,6 +30,7 @@ class _Strict(BaseModel):
 
 class Text(_Strict):
     body: str
+    preview_url: bool | None = None  # the Cloud API's place for it; the top-level field works too
 
 
 class Provider(_Strict):
