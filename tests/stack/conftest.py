@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psycopg
 import pytest
 
-from tests.stack.helpers import ADMIN_PASSWORD, Receiver, Sandbox, login
+from tests.stack.helpers import ADMIN_PASSWORD, Receiver, Sandbox, eventually, login
 from wabiz.local.stack import Stack, StackOptions
 
 SANDBOX_ENV = {
@@ -82,7 +83,25 @@ def api(stack: Stack, admin_token: str) -> Iterator[httpx.Client]:
     ) as client:
         answer = client.patch("/v1/settings/application", json=TEST_SETTINGS)
         assert answer.status_code == 200, answer.text
+        wait_settings_applied(stack)
         yield client
+
+
+def wait_settings_applied(stack: Stack) -> None:
+    """CoreApps poll the settings version; wait until every one runs with the latest."""
+    dsn = stack.postgres.url().replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn:
+        row = conn.execute("SELECT version FROM settings WHERE name = 'application'").fetchone()
+    latest = row[0] if row else 0
+    for name in stack.components:
+        if name.startswith("coreapp-"):
+            eventually(
+                lambda name=name: (
+                    stack.internal_call("/internal/health", node=name)["settings_version"] >= latest
+                ),
+                timeout=10,
+                what=f"{name} to apply the settings",
+            )
 
 
 @pytest.fixture(scope="session")

@@ -68,8 +68,9 @@ class Receiver(httpx.Client):
             if message["from"] == wa_id
         ]
 
-    def fail_next(self, count: int, status: int = 500) -> None:
-        self.post("/control/fail", json={"count": count, "status": status}).raise_for_status()
+    def fail_next(self, count: int, status: int = 500, match: str | None = None) -> None:
+        plan = {"count": count, "status": status, "match": match}
+        self.post("/control/fail", json=plan).raise_for_status()
 
 
 class Sandbox(httpx.Client):

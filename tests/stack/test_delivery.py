@@ -35,7 +35,7 @@ def test_webhook_failing_three_times_gets_every_callback_with_linear_backoff(
 ) -> None:
     wait_quiet(stack)
     user = new_user()
-    receiver.fail_next(3, status=500)
+    receiver.fail_next(3, status=500, match=user)
     wamid = sandbox.inbound({"from": user, "type": "text", "text": {"body": "retry me"}})
     eventually(lambda: receiver.messages_from(user), timeout=30, what="the callback after three failures")
 

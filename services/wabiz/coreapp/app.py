@@ -140,6 +140,7 @@ def _internal_routes(app: FastAPI, authorised: Any) -> None:
                 "shards": sorted(node.leases.shards),
                 "master": node.leases.master,
                 "queued": node.outbox.depth,
+                "settings_version": node.settings.version,
             }
         )
 

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 class SettingsCache:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
-        self._version = -1
+        self.version = -1
         self.current = ApplicationSettings()
 
     async def refresh(self) -> bool:
@@ -29,11 +29,11 @@ class SettingsCache:
                 )
             ).first()
         version, value = (row[0], row[1]) if row else (0, {})
-        if version == self._version:
+        if version == self.version:
             return False
         try:
             self.current = validate(value)
         except ApiError as exc:  # a bad row must not stop the node; keep the last good settings
             log.error("ignoring invalid application settings (version %s): %s", version, exc.details)
-        self._version = version
+        self.version = version
         return True

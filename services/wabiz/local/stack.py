@@ -175,15 +175,18 @@ class Stack:
                 (json.dumps({"webhooks": {"url": url}}),),
             )
 
-    def internal_call(self, path: str, body: dict[str, Any], node: str = "coreapp-0") -> dict[str, Any]:
+    def internal_call(
+        self, path: str, body: dict[str, Any] | None = None, node: str = "coreapp-0"
+    ) -> dict[str, Any]:
+        """Call a CoreApp's internal API (POST with a body, GET without)."""
         request = urllib.request.Request(  # noqa: S310 (http URL of our own component)
             self.components[node].url + path,
-            data=json.dumps(body).encode(),
+            data=json.dumps(body).encode() if body is not None else None,
             headers={
                 "Authorization": f"Bearer {self.secrets['internal_token']}",
                 "Content-Type": "application/json",
             },
-            method="POST",
+            method="POST" if body is not None else "GET",
         )
         with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310
             result: dict[str, Any] = json.loads(answer.read() or b"{}")

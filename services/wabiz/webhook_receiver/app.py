@@ -23,6 +23,7 @@ class FailPlan(BaseModel):
     model_config = ConfigDict(extra="forbid")
     count: int = Field(ge=0, le=1_000_000)
     status: int = Field(500, ge=400, le=599)
+    match: str | None = Field(None, description="only requests whose body contains this text fail")
 
 
 class Recorder:
@@ -31,12 +32,13 @@ class Recorder:
         self.callbacks: list[dict[str, Any]] = []
         self.fail = FailPlan(count=0)
 
-    def answer_for(self, signature_valid: bool | None) -> int:
+    def answer_for(self, raw: bytes, signature_valid: bool | None) -> int:
         if signature_valid is False:
             return 401
-        if self.fail.count > 0:
-            self.fail = FailPlan(count=self.fail.count - 1, status=self.fail.status)
-            return self.fail.status
+        plan = self.fail
+        if plan.count > 0 and (plan.match is None or plan.match.encode() in raw):
+            self.fail = plan.model_copy(update={"count": plan.count - 1})
+            return plan.status
         return 200
 
     def record(self, raw: bytes, signature: str | None) -> int:
@@ -45,7 +47,7 @@ class Recorder:
             body: Any = orjson.loads(raw)
         except orjson.JSONDecodeError:
             body = {"unparsable": raw[:200].decode(errors="replace")}
-        status = self.answer_for(valid)
+        status = self.answer_for(raw, valid)
         self.callbacks.append(
             {"received_at": time.time(), "body": body, "signature_valid": valid, "answered": status}
         )
