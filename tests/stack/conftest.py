@@ -31,6 +31,7 @@ TEST_SETTINGS = {
 }
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the group markers
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/stack/" in str(item.path).replace("\\", "/"):
@@ -54,7 +55,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     data_dir: Path = tmp_path_factory.mktemp("stack")
-    running = Stack(StackOptions(data_dir=data_dir, port=0, media="s3", extra_env=SANDBOX_ENV))
+    running = Stack(
+        StackOptions(data_dir=data_dir, port=0, media="s3", extra_env=SANDBOX_ENV, default_ports=False)
+    )
     try:
         running.start()
     except Exception:

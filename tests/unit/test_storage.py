@@ -20,6 +20,7 @@ async def _round_trip(store: MediaStore) -> None:
     await store.delete("m1")
     with pytest.raises(MediaMissing):
         await store.read("m1")
+    await store.close()
 
 
 async def test_fs_store_round_trip(tmp_path: Path) -> None:

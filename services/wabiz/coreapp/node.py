@@ -191,4 +191,5 @@ class Node:
             async with self.sessions.begin() as session:
                 await self.leases.leave(session)
         await self.http.close()
+        await self.store.close()
         await self.engine.dispose()

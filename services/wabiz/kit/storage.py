@@ -34,6 +34,7 @@ class MediaStore(Protocol):
     async def put(self, key: str, data: IO[bytes], content_type: str) -> None: ...
     async def read(self, key: str) -> AsyncIterator[bytes]: ...
     async def delete(self, key: str) -> None: ...
+    async def close(self) -> None: ...
 
 
 async def _iterate(chunks: Iterator[bytes]) -> AsyncIterator[bytes]:
@@ -73,6 +74,9 @@ class S3Store:
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._s3.delete_object, Bucket=self._bucket, Key=key)
 
+    async def close(self) -> None:
+        await asyncio.to_thread(self._s3.close)
+
 
 class FsStore:
     """Files under a directory; keys are media ids, which never contain a path separator."""
@@ -107,6 +111,9 @@ class FsStore:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self._path(key).unlink, True)
+
+    async def close(self) -> None:
+        """Nothing to release: files are opened per call."""
 
 
 async def _iterate_file(handle: IO[bytes]) -> AsyncIterator[bytes]:

@@ -39,6 +39,7 @@ class StackOptions:
     media: Literal["fs", "s3"] = "fs"
     coreapps: int = 1
     log_level: str = "INFO"
+    default_ports: bool = True  # tests turn this off: parallel stacks must not race for 9090…
     extra_env: dict[str, str] = field(default_factory=dict)
 
 
@@ -47,9 +48,12 @@ class Stack:
         self.options = options
         self.data_dir = options.data_dir.resolve()
         self.secrets = secrets.load_or_create(self.data_dir / "secrets.json")
-        self.postgres = EmbeddedPostgres(self.data_dir / "postgres", ports.pick(5433))
-        self.s3: LocalS3 | None = LocalS3(ports.pick(9000)) if options.media == "s3" else None
+        self.postgres = EmbeddedPostgres(self.data_dir / "postgres", self._port(5433))
+        self.s3: LocalS3 | None = LocalS3(self._port(9000)) if options.media == "s3" else None
         self.components: dict[str, Component] = {}
+
+    def _port(self, default: int | None) -> int:
+        return ports.pick(default if self.options.default_ports else None)
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -82,7 +86,7 @@ class Stack:
         sandbox = self._component(
             "sandbox",
             "sandbox",
-            ports.pick(9092),
+            self._port(9092),
             {
                 "WABIZ_SANDBOX_PORT": "",
                 "WABIZ_SANDBOX_TOKEN": self.secrets["sandbox_token"],
@@ -91,7 +95,7 @@ class Stack:
         )
         sandbox.env["WABIZ_SANDBOX_PORT"] = str(sandbox.port)
         for index in range(self.options.coreapps):
-            port = ports.pick(9091 if index == 0 else None)
+            port = self._port(9091 if index == 0 else None)
             self._component(
                 f"coreapp-{index}",
                 "coreapp",
@@ -115,7 +119,7 @@ class Stack:
             webapp_port,
             {"WABIZ_PORT": str(webapp_port), "WABIZ_API_KEY": self.secrets["api_key"]},
         )
-        receiver_port = ports.pick(9093)
+        receiver_port = self._port(9093)
         self._component(
             "webhook_receiver",
             "webhook-receiver",

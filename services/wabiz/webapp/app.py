@@ -77,6 +77,7 @@ def create_app(config: WebAppConfig) -> FastAPI:
         log.info("webapp listening on http://%s:%s", config.host, config.port)
         yield
         await state.http.close()
+        await state.store.close()
         await state.engine.dispose()
 
     app = FastAPI(
