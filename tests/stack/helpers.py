@@ -88,3 +88,14 @@ class Sandbox(httpx.Client):
         answer.raise_for_status()
         result: dict[str, Any] = answer.json()
         return result
+
+
+def wait_status(
+    receiver: Receiver, message_id: str, status: str, timeout: float = 15
+) -> list[dict[str, Any]]:
+    """The `status` callbacks of one message, once at least one arrived."""
+    return eventually(
+        lambda: [s for s in receiver.statuses_for(message_id) if s["status"] == status],
+        timeout=timeout,
+        what=f"a {status} status for {message_id}",
+    )

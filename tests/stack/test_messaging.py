@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from tests.stack.helpers import Receiver, Sandbox, eventually, new_user
+from tests.stack.helpers import Receiver, Sandbox, eventually, new_user, wait_status
 
 
 def send_text(api: httpx.Client, to: str, body: str = "hello") -> str:
@@ -34,7 +34,7 @@ def test_text_send_produces_sent_delivered_read_callbacks(
         return seen if {"sent", "delivered", "read"} <= set(seen) else None
 
     seen = eventually(all_three, timeout=15, what="sent, delivered and read callbacks")
-    assert all(status == "sent" or status in ("delivered", "read") for status in seen)
+    assert sorted(seen) == ["delivered", "read", "sent"], "each status exactly once"
     statuses = receiver.statuses_for(message_id)
     assert {status["recipient_id"] for status in statuses} == {user}
     assert sandbox.received(to=user)["unique"] == 1
@@ -96,11 +96,7 @@ def test_mark_inbound_message_read(api: httpx.Client, sandbox: Sandbox, receiver
 def test_470_outside_customer_service_window(api: httpx.Client, receiver: Receiver) -> None:
     user = new_user()  # never wrote to us: the 24 h window is closed
     message_id = send_text(api, user)
-    failed = eventually(
-        lambda: [s for s in receiver.statuses_for(message_id) if s["status"] == "failed"],
-        timeout=15,
-        what="a failed status",
-    )
+    failed = wait_status(receiver, message_id, "failed")
     assert failed[0]["errors"][0]["code"] == 470
 
 
@@ -121,20 +117,12 @@ def test_template_allowed_outside_window(api: httpx.Client, receiver: Receiver) 
     )
     assert answer.status_code in (200, 201), answer.text
     message_id = answer.json()["messages"][0]["id"]
-    eventually(
-        lambda: [s for s in receiver.statuses_for(message_id) if s["status"] == "delivered"],
-        timeout=15,
-        what="the template's delivered status",
-    )
+    wait_status(receiver, message_id, "delivered")
 
 
 def test_non_user_fails_with_1013(api: httpx.Client, receiver: Receiver) -> None:
     message_id = send_text(api, "16315550000")  # ends in 0000: not a WhatsApp user
-    failed = eventually(
-        lambda: [s for s in receiver.statuses_for(message_id) if s["status"] == "failed"],
-        timeout=15,
-        what="a failed status",
-    )
+    failed = wait_status(receiver, message_id, "failed")
     assert failed[0]["errors"][0]["code"] == 1013
 
 
@@ -154,11 +142,7 @@ def test_media_message_by_uploaded_id(api: httpx.Client, sandbox: Sandbox, recei
     )
     assert answer.status_code in (200, 201), answer.text
     message_id = answer.json()["messages"][0]["id"]
-    eventually(
-        lambda: [s for s in receiver.statuses_for(message_id) if s["status"] == "delivered"],
-        timeout=15,
-        what="the document's delivered status",
-    )
+    wait_status(receiver, message_id, "delivered")
     sent = sandbox.received(to=user)["messages"]
     assert sent[0]["type"] == "document"
     assert sent[0]["body"]["document"]["filename"] == "a.pdf"

@@ -37,13 +37,19 @@ def _run_as() -> pwd.struct_passwd | None:
     return pwd.getpwnam("nobody") if os.geteuid() == 0 else None
 
 
-def _open_path_for(user: pwd.struct_passwd, path: Path) -> None:
-    """Let `user` reach `path`: chown it and make every ancestor traversable (o+x)."""
-    os.chown(path, user.pw_uid, user.pw_gid)
+def _make_traversable(path: Path) -> None:
+    """Let other users pass through every ancestor of `path` (o+x, never o+r)."""
     for parent in path.resolve().parents:
         mode = parent.stat().st_mode
         if not mode & 0o001:
             parent.chmod(mode | 0o001)
+
+
+def _open_path_for(user: pwd.struct_passwd, path: Path) -> None:
+    """Let `user` own `path` and reach it and the server's binaries (e.g. a venv under a 0700 dir)."""
+    os.chown(path, user.pw_uid, user.pw_gid)
+    _make_traversable(path)
+    _make_traversable(bin_dir() / "postgres")
 
 
 @dataclass
@@ -111,6 +117,8 @@ class EmbeddedPostgres:
     def start(self, timeout: float = 30) -> None:
         self.initialise()
         user = _run_as()
+        if user:
+            _open_path_for(user, self.pgdata)
         if self._running_pid():
             raise RuntimeError(f"a PostgreSQL server already runs on {self.pgdata}; stop it first")
         with self.log_file.open("ab") as logf:
