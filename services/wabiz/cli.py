@@ -76,7 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--port", type=int, default=9090, help="WebApp port (default 9090)")
     up.add_argument("--no-register", action="store_true", help="do not register with the sandbox")
     up.add_argument("--media", choices=("fs", "s3"), default="fs", help="media store (default fs)")
-    up.add_argument("--coreapps", type=int, default=1, help="number of CoreApp processes")
+    up.add_argument(
+        "--shards",
+        type=int,
+        choices=(1, 2, 4, 8, 16, 32),
+        help="shard count (kept from the last run if omitted)",
+    )
+    up.add_argument("--coreapps", type=int, help="CoreApp processes, at least --shards (extras are standbys)")
     up.add_argument("--log-level", default=os.environ.get("WABIZ_LOG_LEVEL", "INFO"))
     for name, (_, help_text) in COMPONENTS.items():
         sub.add_parser(name, help=help_text)
@@ -84,7 +90,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command == "up" and args.coreapps is not None and args.coreapps < (args.shards or 1):
+        parser.error("--coreapps must be at least --shards")
     try:
         if args.command == "up":
             from wabiz.local.up import UpOptions, run
@@ -95,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
                     port=args.port,
                     register=not args.no_register,
                     media=args.media,
+                    shards=args.shards,
                     coreapps=args.coreapps,
                     log_level=args.log_level,
                 )

@@ -67,7 +67,8 @@ def test_settings_defaults_match_the_contract() -> None:
     assert (settings.webhooks.message.sent, settings.webhooks.message.delivered) == (False, True)
     assert settings.callback_backoff_delay_ms == 3000
     assert settings.max_callback_backoff_delay_ms == 900_000
-    assert (settings.heartbeat_interval, settings.unhealthy_interval) == (5, 30)
+    # Issue 3 chose faster failover than the original client's 5 s / 30 s.
+    assert (settings.heartbeat_interval, settings.unhealthy_interval) == (1, 6)
     assert not settings.wants_status("sent")
     assert settings.wants_status("read")
 

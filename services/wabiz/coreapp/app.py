@@ -75,7 +75,7 @@ def _internal_routes(app: FastAPI, authorised: Any) -> None:
             raise NotReady("the account is not registered yet")
         to = str(message.get("to", ""))
         shard = shard_of(to, node.account.shards)
-        if shard not in node.leases.shards:
+        if not node.leases.owns(shard):
             raise NotPrimaryCoreapp(f"shard {shard} is not held by {node.config.node_id}")
         if node.outbox.depth >= node.config.max_queued_messages:
             raise Overloaded(f"more than {node.config.max_queued_messages} messages wait to be sent")

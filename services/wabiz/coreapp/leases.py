@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import math
 import socket
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
@@ -62,9 +63,24 @@ class Leases:
     hostname: str = field(default_factory=socket.gethostname)
     shards: set[int] = field(default_factory=set)
     master: bool = False
+    changes: int = 0
+    valid_until: float = 0.0
+
+    def owns(self, shard: int) -> bool:
+        """Held and still inside the lease: a node cut off from the database stops serving
+        before another node may take over, so two nodes never send for one shard."""
+        return shard in self.shards and time.monotonic() < self.valid_until
+
+    def valid_shards(self) -> set[int]:
+        return {shard for shard in self.shards if self.owns(shard)}
+
+    def confirm(self, renewed_at: float, ttl: float) -> None:
+        """Called once the heartbeat's transaction committed; a margin covers clock drift."""
+        self.valid_until = renewed_at + ttl * 0.8
 
     async def beat(self, session: AsyncSession, shard_count: int, ttl: float, gateway_status: str) -> None:
-        """One heartbeat: announce the node, renew what it holds, take what is free and fair."""
+        """One heartbeat: announce the node, renew what it holds, give back what is more than its
+        fair share (so standbys and new nodes get work), take what is free and fair."""
         await session.execute(
             _UPSERT_NODE,
             {
@@ -78,13 +94,14 @@ class Leases:
             str(n) for n in (await session.execute(_RENEW, {"me": self.node_id, "ttl": ttl})).scalars()
         }
         held = {int(n.split(":")[1]) for n in renewed if n.startswith("shard:")}
-        stale = {n for n in held if n >= shard_count}
-        if stale:
-            await self._release(session, [shard_name(n) for n in stale])
-            held -= stale
         live = int((await session.execute(_LIVE_NODES, {"ttl": ttl})).scalar_one())
+        share = fair_share(shard_count, live)
+        surplus = {n for n in held if n >= shard_count} | set(sorted(held)[share:])
+        if surplus:
+            await self._release(session, [shard_name(n) for n in surplus])
+            held -= surplus
         for shard in range(shard_count):
-            if len(held) >= fair_share(shard_count, live):
+            if len(held) >= share:
                 break
             if shard not in held and await self._acquire(session, shard_name(shard), ttl):
                 held.add(shard)
@@ -102,6 +119,7 @@ class Leases:
 
     def _report(self, held: set[int], master: bool) -> None:
         gained, lost = held - self.shards, self.shards - held
+        self.changes += len(gained) + len(lost)
         if gained:
             log.info("node %s took shards %s", self.node_id, sorted(gained))
         if lost:

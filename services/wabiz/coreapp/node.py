@@ -53,6 +53,14 @@ def make_gateway(config: CoreAppConfig, session: aiohttp.ClientSession) -> Gatew
     )
 
 
+async def master_chores(session: Any, ttl: float) -> None:
+    """Cluster housekeeping, done by the master only: forget long-dead nodes and expired tokens."""
+    await session.execute(
+        text("DELETE FROM nodes WHERE heartbeat_at < now() - make_interval(secs => :t)"), {"t": ttl * 20}
+    )
+    await session.execute(text("DELETE FROM tokens WHERE expires_at < now()"))
+
+
 class Node:
     def __init__(self, config: CoreAppConfig) -> None:
         self.config = config
@@ -73,7 +81,7 @@ class Node:
             DatabaseQueue(self.sessions),
             self.memory,
             lambda: self.settings.current,
-            lambda: self.leases.shards,
+            self.leases.valid_shards,
             secret,
             self.http,
         )
@@ -89,7 +97,7 @@ class Node:
             self.sessions,
             self._send,
             self._failed,
-            lambda shard: shard in self.leases.shards,
+            self.leases.owns,
             config.send_concurrency,
         )
         self._tasks: list[asyncio.Task[None]] = []
@@ -142,12 +150,14 @@ class Node:
         else:
             self.gateway_status = await self.gateway.status()
         before = set(self.leases.shards)
+        started, ttl = time.monotonic(), self.settings.current.unhealthy_interval
         async with self.sessions.begin() as session:
-            await self.leases.beat(
-                session, self.account.shards, self.settings.current.unhealthy_interval, self.gateway_status
-            )
+            await self.leases.beat(session, self.account.shards, ttl, self.gateway_status)
+            if self.leases.master:
+                await master_chores(session, ttl)
+        self.leases.confirm(started, ttl)
         if self.leases.shards - before:
-            await self.outbox.sweep(self.leases.shards)
+            await self.outbox.sweep(self.leases.valid_shards())
 
     async def start(self) -> None:
         await self.store.ensure_ready()
@@ -160,7 +170,9 @@ class Node:
             asyncio.create_task(
                 self._every(lambda: self.config.settings_poll_interval, self.settings.refresh)
             ),
-            asyncio.create_task(self._every(lambda: 1.0, lambda: self.outbox.sweep(self.leases.shards))),
+            asyncio.create_task(
+                self._every(lambda: 1.0, lambda: self.outbox.sweep(self.leases.valid_shards()))
+            ),
             asyncio.create_task(self.deliverer.run(self.config.callback_poll_interval)),
         ]
         log.info(

@@ -1,8 +1,8 @@
 """FastAPI glue shared by every wabiz HTTP app: the error envelope and serving.
 
 Every failure leaves as the contract's `errors` envelope: our ApiErrors as they are, request
-validation as 1008/1009/1010/1025 naming the field, unknown routes as 1006 and anything
-unexpected as 1014 with the details kept in the log, never in the answer.
+validation as 1008/1009/1010/1025 naming the field, unknown routes as 1006, database failures as
+1023 (503, retry) and anything unexpected as 1014 with the details kept in the log, never in the answer.
 """
 
 from __future__ import annotations
@@ -15,12 +15,14 @@ import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wabiz.kit.envelope import failure
 from wabiz.kit.errors import (
     AccessDenied,
     ApiError,
+    DatabaseError,
     InternalError,
     InvalidRequest,
     NotFound,
@@ -72,6 +74,10 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         return error_response(_http_error(exc.status_code, str(exc.detail)))
 
+    async def on_database(request: Request, exc: Exception) -> Response:
+        log.warning("database error on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return error_response(DatabaseError("the database is unavailable or failed; retry shortly"))
+
     async def on_unexpected(request: Request, exc: Exception) -> Response:
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         return error_response(InternalError("unexpected failure; see the server log"))
@@ -79,6 +85,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(ApiError, on_api_error)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
+    app.add_exception_handler(SQLAlchemyError, on_database)
     app.add_exception_handler(Exception, on_unexpected)
 
 

@@ -38,6 +38,7 @@ class StackOptions:
     register: bool = True
     media: Literal["fs", "s3"] = "fs"
     coreapps: int = 1
+    shards: int | None = None
     log_level: str = "INFO"
     default_ports: bool = True  # tests turn this off: parallel stacks must not race for 9090…
     extra_env: dict[str, str] = field(default_factory=dict)
@@ -111,14 +112,15 @@ class Stack:
                     "WABIZ_WEBHOOK_SECRET": self.secrets["webhook_secret"],
                 },
             )
-        sandbox.env["WABIZ_SANDBOX_WEBHOOK_URL"] = self.components["coreapp-0"].url + "/upstream/webhook"
         webapp_port = ports.pick(self.options.port)
-        self._component(
+        webapp = self._component(
             "webapp",
             "webapp",
             webapp_port,
             {"WABIZ_PORT": str(webapp_port), "WABIZ_API_KEY": self.secrets["api_key"]},
         )
+        # Events enter through the WebApp, which relays them to any live CoreApp (see upstream.py).
+        sandbox.env["WABIZ_SANDBOX_WEBHOOK_URL"] = webapp.url + "/upstream/webhook"
         receiver_port = self._port(9093)
         self._component(
             "webhook_receiver",
@@ -143,7 +145,7 @@ class Stack:
             self.s3.start()
             self.s3.create_bucket(MEDIA_BUCKET)
         self._define()
-        self._default_webhook_url()
+        self._prepare_database()
         for component in self.components.values():
             progress(f"starting {component.name} on {component.url}")
             component.start()
@@ -168,8 +170,8 @@ class Stack:
 
     # -- set-up steps --------------------------------------------------------------------------
 
-    def _default_webhook_url(self) -> None:
-        """Point callbacks at the reference receiver unless the user already chose a URL."""
+    def _prepare_database(self) -> None:
+        """Point callbacks at the reference receiver unless the user already chose a URL; set shards."""
         url = f"http://127.0.0.1:{self.components['webhook_receiver'].port}/webhook"
         dsn = self.postgres.url().replace("postgresql+psycopg://", "postgresql://", 1)
         with psycopg.connect(dsn, autocommit=True) as conn:
@@ -178,6 +180,8 @@ class Stack:
                 " ON CONFLICT (name) DO NOTHING",
                 (json.dumps({"webhooks": {"url": url}}),),
             )
+            if self.options.shards:
+                conn.execute("UPDATE account SET shards = %s WHERE id = 1", (self.options.shards,))
 
     def internal_call(
         self, path: str, body: dict[str, Any] | None = None, node: str = "coreapp-0"

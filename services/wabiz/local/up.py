@@ -27,7 +27,8 @@ class UpOptions:
     port: int
     register: bool
     media: Literal["fs", "s3"]
-    coreapps: int
+    shards: int | None
+    coreapps: int | None
     log_level: str
 
 
@@ -74,7 +75,8 @@ def run(options: UpOptions) -> int:
             port=options.port,
             register=options.register,
             media=options.media,
-            coreapps=max(1, options.coreapps),
+            shards=options.shards,
+            coreapps=options.coreapps or options.shards or 1,
             log_level=options.log_level,
         )
     )

@@ -18,7 +18,7 @@ class WebAppConfig(CommonConfig):
     max_upload_bytes: int = Field(64 * 1024 * 1024, ge=1)
     max_json_bytes: int = Field(1024 * 1024, ge=1024)
     coreapp_timeout: float = Field(10.0, gt=0)
-    route_retry_seconds: float = Field(5.0, ge=0)
+    route_retry_seconds: float = Field(10.0, ge=0)
 
     @field_validator("api_key")
     @classmethod

@@ -62,13 +62,29 @@ class CoreAppClient:
             fresh = True
             await asyncio.sleep(RETRY_PAUSE_S)
 
+    async def _live_nodes(self) -> tuple[str, ...]:
+        shard_map = await self._router.current()
+        return shard_map.nodes or (await self._router.current(fresh=True)).nodes
+
     async def to_any(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
         """Call any live CoreApp (contacts, registration, media fetch)."""
-        shard_map = await self._router.current()
-        nodes = shard_map.nodes or (await self._router.current(fresh=True)).nodes
-        for node in nodes:
+        for node in await self._live_nodes():
             try:
                 return await self.call(node, method, path, body)
             except (aiohttp.ClientError, TimeoutError) as exc:
                 log.warning("CoreApp %s unreachable: %s", node, exc)
         raise NotReady("no CoreApp is reachable")
+
+    async def relay(
+        self, method: str, path: str, raw: bytes | None, headers: dict[str, str], params: dict[str, str]
+    ) -> tuple[int, bytes, str]:
+        """Pass a request through unchanged to the first live CoreApp that answers."""
+        for node in await self._live_nodes():
+            try:
+                async with self._http.request(
+                    method, node + path, data=raw, headers=headers, params=params
+                ) as answer:
+                    return answer.status, await answer.read(), answer.content_type
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                log.warning("CoreApp %s unreachable for %s: %s", node, path, exc)
+        return 503, b'{"error": "no CoreApp is reachable"}', "application/json"
