@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import psycopg
@@ -46,17 +47,41 @@ _running: list[Stack] = []
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """On a failed stack test, attach the tail of every component's log to the report."""
     report = yield
-    if report.failed and _running:
-        for name, component in _running[0].components.items():
-            report.sections.append((f"{name} log (tail)", component.tail(40)))
+    if report.failed:
+        for running in _running:
+            for name, component in running.components.items():
+                report.sections.append((f"{running.data_dir.name} {name} log (tail)", component.tail(40)))
     return report
 
 
 @pytest.fixture(scope="session")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    data_dir: Path = tmp_path_factory.mktemp("stack")
+    running = start_stack(tmp_path_factory.mktemp("stack"))
+    yield running
+    stop_stack(running)
+
+
+@pytest.fixture(scope="session")
+def admin_token(stack: Stack) -> str:
+    return login(stack.components["webapp"].url, "admin", "secret", new_password=ADMIN_PASSWORD)
+
+
+def admin_client(stack: Stack, token: str) -> httpx.Client:
+    """An admin client of the stack's WebApp, with the test settings applied."""
+    client = httpx.Client(
+        base_url=stack.components["webapp"].url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    answer = client.patch("/v1/settings/application", json=TEST_SETTINGS)
+    assert answer.status_code == 200, answer.text
+    wait_settings_applied(stack)
+    return client
+
+
+def start_stack(data_dir: Path, **options: Any) -> Stack:
     running = Stack(
-        StackOptions(data_dir=data_dir, port=0, media="s3", extra_env=SANDBOX_ENV, default_ports=False)
+        StackOptions(
+            data_dir=data_dir, port=0, media="s3", extra_env=SANDBOX_ENV, default_ports=False, **options
+        )
     )
     try:
         running.start()
@@ -66,28 +91,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         running.stop()
         raise
     _running.append(running)
-    yield running
-    _running.clear()
+    return running
+
+
+def stop_stack(running: Stack) -> None:
+    _running.remove(running)
     running.stop()
 
 
 @pytest.fixture(scope="session")
-def admin_token(stack: Stack) -> str:
-    return login(stack.components["webapp"].url, "admin", "secret", new_password=ADMIN_PASSWORD)
-
-
-@pytest.fixture(scope="session")
 def api(stack: Stack, admin_token: str) -> Iterator[httpx.Client]:
-    """An admin client of the WebApp, with the test settings applied."""
-    with httpx.Client(
-        base_url=stack.components["webapp"].url,
-        headers={"Authorization": f"Bearer {admin_token}"},
-        timeout=30,
-    ) as client:
-        answer = client.patch("/v1/settings/application", json=TEST_SETTINGS)
-        assert answer.status_code == 200, answer.text
-        wait_settings_applied(stack)
-        yield client
+    client = admin_client(stack, admin_token)
+    yield client
+    client.close()
 
 
 def wait_settings_applied(stack: Stack) -> None:

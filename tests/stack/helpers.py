@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -99,3 +100,63 @@ def wait_status(
         timeout=timeout,
         what=f"a {status} status for {message_id}",
     )
+
+
+class Load(threading.Thread):
+    """Sends text messages in the background, one after another, recording what was acknowledged.
+
+    Refusals (1018 during a failover, 1023 while the database restarts) are expected and counted;
+    only acknowledged ids carry the no-loss promise.
+    """
+
+    def __init__(self, base_url: str, token: str, recipients: list[str], pause: float = 0.02) -> None:
+        super().__init__(daemon=True)
+        self._client = httpx.Client(
+            base_url=base_url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+        self._recipients, self._pause = recipients, pause
+        self._halt = threading.Event()
+        self.acked: dict[str, tuple[str, float]] = {}
+        self.refused: dict[int, int] = {}
+
+    def run(self) -> None:
+        for n in itertools.count():
+            if self._halt.is_set():
+                break
+            to = self._recipients[n % len(self._recipients)]
+            try:
+                answer = self._client.post(
+                    "/v1/messages", json={"to": to, "type": "text", "text": {"body": f"#{n}"}}
+                )
+            except httpx.TransportError:
+                self.refused[0] = self.refused.get(0, 0) + 1
+                continue
+            if answer.status_code in (200, 201):
+                self.acked[answer.json()["messages"][0]["id"]] = (to, time.monotonic())
+            else:
+                self.refused[answer.status_code] = self.refused.get(answer.status_code, 0) + 1
+            time.sleep(self._pause)
+
+    def stop(self) -> None:
+        self._halt.set()
+        self.join(60)
+        self._client.close()
+
+
+def delivered_ids(receiver: Receiver) -> set[str]:
+    return {
+        status["id"]
+        for callback in receiver.callbacks()
+        if callback.get("answered", 200) == 200
+        for status in callback["body"].get("statuses", [])
+        if status["status"] == "delivered"
+    }
+
+
+def assert_all_delivered(receiver: Receiver, sandbox: Sandbox, ids: set[str], timeout: float = 60) -> None:
+    """Every acknowledged message reached the network and its delivered callback reached us."""
+    eventually(
+        lambda: ids <= delivered_ids(receiver), timeout=timeout, what=f"{len(ids)} delivered callbacks"
+    )
+    seen = {m["client_id"] for m in sandbox.received()["messages"]}
+    assert ids <= seen, f"{len(ids - seen)} acknowledged messages never reached the sandbox"

@@ -15,10 +15,12 @@ from typing import Annotated, Any
 import orjson
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
+from prometheus_client import generate_latest
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import text
 
 from wabiz.coreapp.config import CoreAppConfig
+from wabiz.coreapp.metrics import registry_for
 from wabiz.coreapp.node import Node
 from wabiz.coreapp.outbox import Outgoing, new_message_id
 from wabiz.kit.errors import InvalidParameter, NotFound, NotPrimaryCoreapp, NotReady, Overloaded, Unauthorized
@@ -28,6 +30,7 @@ from wabiz.kit.sharding import shard_of
 from wabiz.kit.signing import HEADER, verify
 
 log = logging.getLogger(__name__)
+PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 
 
 def get_node(request: Request) -> Node:
@@ -157,6 +160,13 @@ async def _store_account(node: Node, cc: str, phone: str, state: str, vname: str
     await node.heartbeat()
 
 
+def _metrics_route(app: FastAPI) -> None:
+    @app.get("/metrics")
+    async def metrics(node: NodeDep) -> Response:
+        """Unauthenticated like most scrape targets; it lives on the internal port and holds no secret."""
+        return Response(generate_latest(registry_for(node.metrics)), media_type=PROMETHEUS)
+
+
 def _upstream_routes(app: FastAPI, config: CoreAppConfig) -> None:
     @app.get("/upstream/webhook")
     async def verify_subscription(request: Request) -> Response:
@@ -200,6 +210,7 @@ def create_app(config: CoreAppConfig) -> FastAPI:
     install_error_handlers(app)
     _internal_routes(app, Depends(require_internal))
     _upstream_routes(app, config)
+    _metrics_route(app)
     return app
 
 

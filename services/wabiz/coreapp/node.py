@@ -103,6 +103,18 @@ class Node:
         self._tasks: list[asyncio.Task[None]] = []
         self.gateway_status = "connecting"
 
+    def metrics(self) -> dict[str, float]:
+        return {
+            "lease_changes": self.leases.changes,
+            "shards_held": len(self.leases.valid_shards()),
+            "master": float(self.leases.master),
+            "outgoing": self.outbox.depth,
+            "memory": len(self.memory.items),
+            "sent": self.outbox.sent,
+            "delivered": self.deliverer.delivered,
+            "failures": self.deliverer.failures,
+        }
+
     # -- sending ---------------------------------------------------------------------------------
 
     async def _send(self, message: Outgoing) -> str:

@@ -21,7 +21,7 @@ from wabiz.kit.errors import InvalidRequest
 from wabiz.kit.httpapp import error_response, install_error_handlers, serve
 from wabiz.kit.logs import setup
 from wabiz.kit.storage import make_store
-from wabiz.webapp import account, app_settings, contacts, health, media, messages, upstream, users
+from wabiz.webapp import account, app_settings, contacts, health, media, messages, support, upstream, users
 from wabiz.webapp.config import WebAppConfig
 from wabiz.webapp.coreapp_client import CoreAppClient
 from wabiz.webapp.metrics import MetricsMiddleware
@@ -89,7 +89,7 @@ def create_app(config: WebAppConfig) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    for module in (users, contacts, messages, media, app_settings, account, health, upstream):
+    for module in (users, contacts, messages, media, app_settings, account, health, support, upstream):
         app.include_router(module.router)
     app.add_middleware(BodyLimit, limit=config.max_json_bytes)
     app.add_middleware(MetricsMiddleware)

@@ -65,6 +65,8 @@ async def _app_stats(state: State) -> dict[str, int]:
                 text("SELECT count(*), count(*) FILTER (WHERE attempts > 0) FROM callbacks")
             )
         ).one()
+        epochs = (await session.execute(text("SELECT coalesce(sum(epoch), 0) FROM leases"))).scalar_one()
+    stats["lease_epochs"] = int(epochs)
     stats["callbacks_pending"] = int(callbacks[0])
     stats["callbacks_retrying"] = int(callbacks[1])
     stats["messages_pending"] = stats.get("messages_out_queued", 0)
