@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-stack lint format bench clean
+.PHONY: install run test test-unit test-stack lint format bench lock clean
 
 install: $(STAMP)
 
@@ -35,6 +35,10 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# Not part of `make test`: several minutes of load on this machine (bench/README.md).
+bench: install
+	$(BIN)/python -m bench.run $(ARGS)
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

@@ -24,6 +24,7 @@ from wabiz.kit.storage import make_store
 from wabiz.webapp import account, app_settings, contacts, health, media, messages, support, upstream, users
 from wabiz.webapp.config import WebAppConfig
 from wabiz.webapp.coreapp_client import CoreAppClient
+from wabiz.webapp.invalid_contacts import InvalidContacts
 from wabiz.webapp.metrics import MetricsMiddleware
 from wabiz.webapp.routing import Router
 from wabiz.webapp.state import AppState, TokenCache
@@ -67,6 +68,7 @@ def build_state(config: WebAppConfig) -> AppState:
             http, config.internal_token.get_secret_value(), router, config.route_retry_seconds
         ),
         tokens=TokenCache(config.token_cache_seconds),
+        invalid_contacts=InvalidContacts(sessions),
     )
 
 

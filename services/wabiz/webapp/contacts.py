@@ -54,6 +54,7 @@ async def check_contacts(body: ContactsRequest, user: User, state: State) -> JSO
         answer = await state.coreapps.to_any("POST", "/internal/contacts", {"wa_ids": unknown})
         fresh = {str(k): bool(v) for k, v in answer.get("valid", {}).items()}
         await _remember(state, fresh)
+        state.invalid_contacts.remember(fresh)
         known |= fresh
     results = [
         contact_result(given, wa_id, known.get(wa_id) if wa_id else False)

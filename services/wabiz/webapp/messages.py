@@ -25,23 +25,15 @@ class StatusChange(BaseModel):
     status: str
 
 
-async def _check_references(state: State, message: MessageRequest, wa_id: str) -> None:
-    """One round trip for what the database must confirm: recipient not known invalid, media exists."""
+async def _check_media(state: State, message: MessageRequest) -> None:
+    """Media sent by id must exist; text and the other types cost no database read here."""
     media = getattr(message, message.type) if message.type in MEDIA_TYPES else None
     media_id = getattr(media, "id", None)
+    if not media_id:
+        return
     async with state.sessions() as session:
-        row = (
-            await session.execute(
-                text(
-                    "SELECT (SELECT valid FROM contacts WHERE wa_id = :w) AS valid,"
-                    " (SELECT count(*) FROM media WHERE id = :m) AS media"
-                ),
-                {"w": wa_id, "m": media_id or ""},
-            )
-        ).one()
-    if row.valid is False:
-        raise InvalidUser(f"{message.to} is not a WhatsApp user (contacts check)")
-    if media_id and not row.media:
+        found = (await session.execute(text("SELECT 1 FROM media WHERE id = :m"), {"m": media_id})).first()
+    if found is None:
         raise NotFound(f"{message.type}.id: media {media_id} does not exist")
 
 
@@ -56,7 +48,9 @@ async def send_message(message: MessageRequest, user: User, state: State) -> JSO
         raise NotReady("the account is not registered yet (POST /v1/account)")
     if wa_id == shard_map.business_wa_id:
         raise BadUser("cannot send a message to the business's own number")
-    await _check_references(state, message, wa_id)
+    await _check_media(state, message)
+    if await state.invalid_contacts.known_invalid(wa_id):
+        raise InvalidUser(f"{message.to} is not a WhatsApp user (contacts check)")
     body = message.model_dump(exclude_none=True) | {"to": wa_id}
     stored = await state.coreapps.to_owner(wa_id, "POST", "/internal/messages", {"message": body})
     return JSON(ok(messages=[{"id": stored["id"]}]), status_code=201)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from wabiz.kit.storage import MediaStore
 from wabiz.webapp.config import WebAppConfig
 from wabiz.webapp.coreapp_client import CoreAppClient
+from wabiz.webapp.invalid_contacts import InvalidContacts
 from wabiz.webapp.routing import Router
 
 
@@ -67,3 +68,4 @@ class AppState:
     router: Router
     coreapps: CoreAppClient
     tokens: TokenCache
+    invalid_contacts: InvalidContacts
