@@ -46,6 +46,12 @@ def _receiver() -> None:
     main(ReceiverConfig())
 
 
+def _operator() -> None:
+    from wabiz_operator.main import run
+
+    run()
+
+
 def _migrate() -> None:
     from wabiz.db.migrate import upgrade
     from wabiz.kit.config import CommonConfig
@@ -53,7 +59,7 @@ def _migrate() -> None:
 
     config = CommonConfig()
     setup("migrate", config.log_level)
-    upgrade(config.database_url.get_secret_value())
+    upgrade(config.database_dsn())
 
 
 COMPONENTS: dict[str, tuple[Callable[[], None], str]] = {
@@ -62,6 +68,7 @@ COMPONENTS: dict[str, tuple[Callable[[], None], str]] = {
     "sandbox": (_sandbox, "the simulated WhatsApp network"),
     "webhook-receiver": (_receiver, "the reference webhook receiver"),
     "migrate": (_migrate, "apply the database migrations and exit"),
+    "operator": (_operator, "the Kubernetes operator (WhatsAppClient resources)"),
 }
 
 

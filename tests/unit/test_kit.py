@@ -101,3 +101,19 @@ def test_validation_errors_name_the_field() -> None:
     assert "to" in missing.details
     extra = error_from_validation([{"type": "extra_forbidden", "loc": ("body", "x"), "msg": "Extra"}])
     assert isinstance(extra, UnexpectedParameter)
+
+
+def test_database_dsn_from_parts_escapes_the_password() -> None:
+    from wabiz.kit.config import CommonConfig
+
+    config = CommonConfig(
+        dev_mode=True,
+        database_host="db.example",
+        database_user="app",
+        database_password="p@ss:/word",  # type: ignore[arg-type]
+        database_sslmode="require",
+    )
+    assert (
+        config.database_dsn()
+        == "postgresql+psycopg://app:p%40ss%3A%2Fword@db.example:5432/wabiz?sslmode=require"
+    )

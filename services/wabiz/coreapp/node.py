@@ -64,7 +64,7 @@ async def master_chores(session: Any, ttl: float) -> None:
 class Node:
     def __init__(self, config: CoreAppConfig) -> None:
         self.config = config
-        self.engine = make_engine(config.database_url.get_secret_value(), config.database_pool_size)
+        self.engine = make_engine(config.database_dsn(), config.database_pool_size)
         self.sessions = make_sessionmaker(self.engine)
         self.http = aiohttp.ClientSession(
             timeout=aiohttp.ClientTimeout(total=30, connect=5), connector=aiohttp.TCPConnector(limit=256)

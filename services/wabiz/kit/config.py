@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import URL
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-internal-token"})
 
@@ -19,7 +20,13 @@ class CommonConfig(BaseSettings):
 
     dev_mode: bool = Field(False, description="development: http:// webhooks and placeholder secrets allowed")
     log_level: str = "INFO"
-    database_url: SecretStr = SecretStr("postgresql+psycopg://wabiz@127.0.0.1:5432/wabiz")
+    database_url: SecretStr | None = Field(None, description="full URL; else built from the parts below")
+    database_host: str = "127.0.0.1"
+    database_port: int = Field(5432, ge=1, le=65535)
+    database_name: str = "wabiz"
+    database_user: str = "wabiz"
+    database_password: SecretStr | None = None
+    database_sslmode: str = "prefer"
     database_pool_size: int = Field(10, ge=1, le=100)
     internal_token: SecretStr = Field(
         SecretStr("dev-internal-token"), description="shared secret of WebApp ↔ CoreApp calls"
@@ -32,6 +39,22 @@ class CommonConfig(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key_id: SecretStr | None = None
     s3_secret_access_key: SecretStr | None = None
+
+    def database_dsn(self) -> str:
+        """The SQLAlchemy URL: `WABIZ_DATABASE_URL`, or one built (and escaped) from the parts, which
+        is what Kubernetes can give: each part from its own Secret key."""
+        if self.database_url is not None:
+            return self.database_url.get_secret_value()
+        password = self.database_password.get_secret_value() if self.database_password else None
+        return URL.create(
+            "postgresql+psycopg",
+            username=self.database_user,
+            password=password,
+            host=self.database_host,
+            port=self.database_port,
+            database=self.database_name,
+            query={"sslmode": self.database_sslmode},
+        ).render_as_string(hide_password=False)
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> CommonConfig:

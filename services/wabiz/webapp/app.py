@@ -50,7 +50,7 @@ class BodyLimit:
 
 
 def build_state(config: WebAppConfig) -> AppState:
-    engine = make_engine(config.database_url.get_secret_value(), config.database_pool_size)
+    engine = make_engine(config.database_dsn(), config.database_pool_size)
     sessions = make_sessionmaker(engine)
     router = Router(sessions)
     http = aiohttp.ClientSession(
