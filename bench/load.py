@@ -1,97 +1,155 @@
-"""Open-loop load: requests start on schedule whatever the server does, so slowness shows up as
-latency instead of silently lowering the offered rate (a closed loop would hide it)."""
+"""The load generator: an open loop of `POST /v1/messages`, plus the ceiling of the same client.
+
+Open loop: request n is due at `t0 + n / rate` whatever the server does. A closed loop (send,
+wait, send) slows down with the server and hides its slowness; here slowness shows up as latency
+and as a lower accepted rate. In-flight requests are bounded (a real client has a connection
+pool too); a request waiting for a free slot keeps its scheduled time, so `from_schedule`
+latencies include that wait and are free of coordinated omission.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
+
+ACCEPTED = (200, 201)  # 201 is the contract; older WebApps answered 200
+TIMEOUT = aiohttp.ClientTimeout(total=30)  # > WebApp's route retry (10 s) + CoreApp call (10 s)
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One request: when it was due and started, how long it took, and what came back."""
+
+    scheduled: float  # perf_counter() when the schedule wanted it sent
+    started: float  # perf_counter() when it went out (after waiting for a free slot)
+    started_wall: float  # time.time() of `started`: comparable with the receiver's timestamps
+    latency: float  # seconds from `started` to the full answer
+    status: int  # HTTP status; 0 when the request failed at the transport level
+    message_id: str | None
+    error: str | None  # On-Premises error code, or the transport exception's name
+
+    @property
+    def accepted(self) -> bool:
+        return self.status in ACCEPTED and self.message_id is not None
 
 
 @dataclass
 class LoadResult:
-    started: float = 0.0
-    finished: float = 0.0
-    latencies: list[float] = field(default_factory=list)
-    accepted: dict[str, float] = field(default_factory=dict)  # message id → send start (epoch)
-    errors: dict[str, int] = field(default_factory=dict)
+    started: float  # perf_counter() of the first scheduled send
+    finished: float  # perf_counter() once the last answer arrived
+    samples: list[Sample] = field(default_factory=list)
 
     @property
-    def rate(self) -> float:
-        return len(self.accepted) / max(1e-9, self.finished - self.started)
+    def wall_time(self) -> float:
+        return max(1e-9, self.finished - self.started)
+
+    @property
+    def accepted(self) -> dict[str, float]:
+        """Accepted message id → wall-clock start of its request (for the delivery lag)."""
+        return {s.message_id: s.started_wall for s in self.samples if s.accepted and s.message_id}
+
+    @property
+    def accepted_rate(self) -> float:
+        return len(self.accepted) / self.wall_time
+
+    def errors_by_status(self) -> dict[str, int]:
+        """Refusals by HTTP status ("0" = transport failure), as JSON-friendly string keys."""
+        return dict(Counter(str(s.status) for s in self.samples if not s.accepted))
+
+    def errors_by_code(self) -> dict[str, int]:
+        """Refusals by On-Premises error code or exception name: says *why* (1018, 1016, …)."""
+        return dict(Counter(f"{s.status}/{s.error}" for s in self.samples if not s.accepted))
 
 
 def recipients(count: int) -> list[str]:
-    """Distinct WhatsApp users by the sandbox rule (8–15 digits, not ending in 0000)."""
-    return [f"1631{n:07d}1" for n in range(count)]
+    """Distinct WhatsApp users by the sandbox rule: 8–15 digits, never ending in 0000."""
+    return [f"1631555{n:04d}1" for n in range(count)]
 
 
-async def _send(
-    session: aiohttp.ClientSession, url: str, to: str, n: int, result: LoadResult, slots: asyncio.Semaphore
-) -> None:
-    started_wall, started = time.time(), time.perf_counter()
-    try:
-        async with session.post(
-            url, json={"to": to, "type": "text", "text": {"body": f"bench {n}"}}
-        ) as answer:
-            payload = await answer.json(content_type=None)
-            status = answer.status
-    except (aiohttp.ClientError, TimeoutError) as exc:
-        result.errors[type(exc).__name__] = result.errors.get(type(exc).__name__, 0) + 1
-        return
-    finally:
-        slots.release()
-    result.latencies.append(time.perf_counter() - started)
-    if status in (200, 201):
-        result.accepted[payload["messages"][0]["id"]] = started_wall
-    else:
-        code = (
-            str(payload.get("errors", [{}])[0].get("code", status))
-            if isinstance(payload, dict)
-            else str(status)
-        )
-        result.errors[code] = result.errors.get(code, 0) + 1
+def session(token: str | None, in_flight: int) -> aiohttp.ClientSession:
+    """The one client configuration used for the ceiling, the load and the failover probe."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    connector = aiohttp.TCPConnector(limit=in_flight, force_close=False)
+    return aiohttp.ClientSession(headers=headers, connector=connector, timeout=TIMEOUT)
 
 
-async def send_messages(base_url: str, token: str, rate: float, duration: float, to: list[str]) -> LoadResult:
-    result = LoadResult()
-    slots = asyncio.Semaphore(512)
-    headers = {"Authorization": f"Bearer {token}"}
-    connector = aiohttp.TCPConnector(limit=512)
-    async with aiohttp.ClientSession(headers=headers, connector=connector) as session:
-        tasks: list[asyncio.Task[None]] = []
-        total = int(rate * duration)
-        result.started = time.perf_counter()
-        for n in range(total):
-            delay = result.started + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            await slots.acquire()
-            tasks.append(
-                asyncio.create_task(
-                    _send(session, f"{base_url}/v1/messages", to[n % len(to)], n, result, slots)
-                )
-            )
-        await asyncio.gather(*tasks)
-        result.finished = time.perf_counter()
-    return result
+def _parse(status: int, payload: Any) -> tuple[str | None, str | None]:
+    """(message id, error) from an answer body, tolerating non-JSON error pages."""
+    if not isinstance(payload, dict):
+        return None, None if status in ACCEPTED else f"non-JSON {status}"
+    if status in ACCEPTED:
+        messages = payload.get("messages") or [{}]
+        return messages[0].get("id"), None
+    errors = payload.get("errors") or [{}]
+    return None, str(errors[0].get("code", status))
 
 
-async def ceiling(base_url: str, path: str, seconds: float, concurrency: int = 64) -> float:
-    """Requests/s of a trivial endpoint of the same server, with the same client: our ceiling."""
+async def send_one(
+    client: aiohttp.ClientSession, url: str, to: str, text: str, scheduled: float, slots: asyncio.Semaphore
+) -> Sample:
+    """Send one text message once a slot is free; never raises (failures become samples)."""
+    async with slots:
+        started, started_wall = time.perf_counter(), time.time()
+        body = {"to": to, "type": "text", "text": {"body": text}}
+        try:
+            async with client.post(url, json=body) as answer:
+                status = answer.status
+                payload = await answer.json(content_type=None)
+        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+            latency = time.perf_counter() - started
+            return Sample(scheduled, started, started_wall, latency, 0, None, type(exc).__name__)
+        latency = time.perf_counter() - started
+        message_id, error = _parse(status, payload)
+        return Sample(scheduled, started, started_wall, latency, status, message_id, error)
+
+
+async def open_loop(
+    client: aiohttp.ClientSession, base_url: str, rate: float, duration: float, to: list[str], in_flight: int
+) -> LoadResult:
+    """Send `rate × duration` messages on schedule, round-robin over `to`; wait for every answer.
+
+    The loop launches whatever is due, then sleeps ~1 ms: per-message sleeps would drift behind
+    the schedule by the event loop's timer granularity at a thousand messages a second.
+    """
+    total, url = round(rate * duration), f"{base_url}/v1/messages"
+    slots = asyncio.Semaphore(in_flight)
+    tasks: list[asyncio.Task[Sample]] = []
+    started = time.perf_counter()
+    while len(tasks) < total:
+        due = min(total, int((time.perf_counter() - started) * rate) + 1)
+        for n in range(len(tasks), due):
+            scheduled = started + n / rate
+            text = f"bench {n}"
+            tasks.append(asyncio.create_task(send_one(client, url, to[n % len(to)], text, scheduled, slots)))
+        await asyncio.sleep(0.001)
+    samples = await asyncio.gather(*tasks)
+    return LoadResult(started, time.perf_counter(), list(samples))
+
+
+async def ceiling(client: aiohttp.ClientSession, url: str, seconds: float, workers: int) -> float:
+    """Requests/s of a trivial endpoint, closed loop with as many workers as the load's slots.
+
+    It measures what the WebApp process (HTTP parsing, routing, the error envelope) and this
+    client can do on this machine with no work behind the request: no send can beat it.
+    """
     done = 0
     deadline = time.perf_counter() + seconds
 
-    async def worker(session: aiohttp.ClientSession) -> None:
+    async def worker() -> None:
         nonlocal done
         while time.perf_counter() < deadline:
-            async with session.get(base_url + path) as answer:
-                await answer.read()
+            try:
+                async with client.get(url) as answer:
+                    await answer.read()
+            except (aiohttp.ClientError, TimeoutError):
+                continue  # not counted: a ceiling counts answers
             done += 1
 
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
-        started = time.perf_counter()
-        await asyncio.gather(*(worker(session) for _ in range(concurrency)))
-        return done / (time.perf_counter() - started)
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(workers)))
+    return done / (time.perf_counter() - started)

@@ -1,7 +1,8 @@
 """`make bench`: throughput, latency, delivery lag, loss and failover of a local wabiz stack.
 
-Each shard count gets a fresh stack (`wabiz up` as a library, shards + 1 CoreApps) on this
-machine; the load generator runs here too, so the figures are for everything on one box.
+Each shard count gets a fresh stack (shards + 1 CoreApps, so one is a standby) on this machine;
+the load generator runs here too, so every figure is for everything sharing one box. Nothing is
+hard-coded: the JSON says what was measured, on what, with which parameters.
 """
 
 from __future__ import annotations
@@ -10,143 +11,230 @@ import argparse
 import asyncio
 import contextlib
 import shutil
+import sys
 import tempfile
 import time
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import httpx
-import psycopg
-
-from bench import drain, load, report
+from bench import cpu, drain, failover, load, report
+from bench.stack import prepare, start
 from bench.stats import summary_ms
 from wabiz import __version__
-from wabiz.kit.sharding import shard_of
-from wabiz.local.stack import Stack, StackOptions
+from wabiz.local.stack import Stack
 
-PASSWORD = "Bench-Pass1!"  # noqa: S105 (the throwaway stack's admin password)
-SANDBOX_ENV = {
-    "WABIZ_SANDBOX_SENT_DELAY": "0.01",
-    "WABIZ_SANDBOX_DELIVERED_DELAY": "0.02",
-    "WABIZ_SANDBOX_READ_DELAY": "0.03",
-    "WABIZ_SANDBOX_ENFORCE_WINDOW": "false",
-}
-SETTINGS = {
-    "webhooks": {"message": {"sent": True, "delivered": True, "read": True}, "max_concurrent_requests": 24},
-    "callback_backoff_delay_ms": 500,
-    "max_callback_backoff_delay_ms": 5000,
-}
+# An unknown path: routing plus the error envelope, no auth, no database, no serialising of a
+# big document (which `/openapi.json` would add): the cheapest answer the WebApp gives.
+CEILING_PATH = "/bench/ceiling-probe"
+
+
+@dataclass(frozen=True)
+class Params:
+    shards: list[int]
+    rate: float  # offered msg/s
+    duration: float  # seconds of load per shard count
+    in_flight: int  # bound on concurrent requests (the client's connection pool)
+    recipients: int  # distinct recipients, round-robin
+    ceiling_s: float
+    budget_s: float  # the whole run must end within this (make bench: under 10 minutes)
+    failover: bool
+
+
+class Budget:
+    """Bounds the waits so the whole benchmark ends in time, and says when a run cannot fit."""
+
+    RUN_OVERHEAD = 40.0  # start, settings, ceiling, a short drain, stop: seconds besides the load
+    FAILOVER = 70.0  # its bound plus the drain of its messages
+
+    def __init__(self, total: float) -> None:
+        self.total, self.began = total, time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.began
+
+    def reserve(self, runs: int, duration: float, failover_pending: bool) -> float:
+        return runs * (self.RUN_OVERHEAD + duration) + (self.FAILOVER if failover_pending else 0.0)
+
+    def left(self, reserve: float = 0.0) -> float:
+        return self.total - self.elapsed() - reserve
 
 
 def say(message: str) -> None:
     print(f"bench: {message}", flush=True)
 
 
-def start(shards: int, work: Path) -> tuple[Stack, str]:
-    stack = Stack(
-        StackOptions(
-            data_dir=work / f"shards-{shards}",
-            port=0,
-            shards=shards,
-            coreapps=shards + 1,
-            default_ports=False,
-            log_level="WARNING",
-            extra_env=SANDBOX_ENV,
-        )
-    )
-    stack.start()
+async def _load_phase(
+    stack: Stack, token: str, params: Params
+) -> tuple[float, load.LoadResult, dict[str, float]]:
+    """The ceiling, then the open-loop load, with the same client; CPU used during the load."""
     url = stack.components["webapp"].url
-    answer = httpx.post(f"{url}/v1/users/login", auth=("admin", "secret"), json={"new_password": PASSWORD})
-    token = answer.json()["users"][0]["token"]
-    httpx.patch(f"{url}/v1/settings/application", json=SETTINGS, headers={"Authorization": f"Bearer {token}"})
-    time.sleep(2)  # CoreApps re-read settings every second
-    return stack, token
+    async with load.session(token, params.in_flight) as client:
+        ceiling = await load.ceiling(client, url + CEILING_PATH, params.ceiling_s, params.in_flight)
+        say(f"ceiling {ceiling:.0f} req/s (GET {CEILING_PATH} → 404)")
+        say(f"sending {params.rate:.0f} msg/s for {params.duration:.0f} s …")
+        before = cpu.snapshot(stack)
+        recipients = load.recipients(params.recipients)
+        result = await load.open_loop(client, url, params.rate, params.duration, recipients, params.in_flight)
+    return ceiling, result, cpu.used(before, cpu.snapshot(stack))
 
 
-def measure(stack: Stack, token: str, shards: int, rate: float, duration: float) -> dict[str, Any]:
-    url = stack.components["webapp"].url
-    ceiling = asyncio.run(load.ceiling(url, "/openapi.json", 3))
-    say(f"shards={shards}: ceiling {ceiling:.0f} req/s; sending {rate:.0f} msg/s for {duration:.0f} s")
-    result = asyncio.run(load.send_messages(url, token, rate, duration, load.recipients(5000)))
-    say(f"shards={shards}: accepted {len(result.accepted)} ({result.rate:.0f}/s); waiting for callbacks")
-    ids = set(result.accepted)
-    delivered = drain.wait_delivered(stack.components["webhook_receiver"].url, ids, timeout=120)
-    network = drain.network_view(stack.components["sandbox"].url)
-    lost = ids - (set(delivered) & network["client_ids"])
-    lags = [delivered[i] - result.accepted[i] for i in ids & set(delivered)]
+def _lost(ids: set[str], log: drain.CallbackLog, network: drain.NetworkView) -> dict[str, Any]:
+    not_seen = ids - network.seen
+    undelivered = ids - log.delivered.keys()
+    lost = sorted(not_seen | undelivered)
     return {
-        "shards": shards,
-        "coreapps": shards + 1,
-        "offered_per_s": rate,
-        "accepted": len(ids),
-        "accepted_per_s": round(result.rate, 1),
-        "ceiling_per_s": round(ceiling, 1),
-        "ratio_to_ceiling": round(result.rate / ceiling, 3) if ceiling else None,
-        "send_latency_ms": summary_ms(result.latencies),
-        "delivery_lag_ms": summary_ms(lags),
-        "lost": len(lost),
-        "duplicates": network["duplicates"],
-        "errors": result.errors,
+        "total": len(lost),
+        "not_at_network": len(not_seen),
+        "no_delivered_callback": len(undelivered),
+        "ids": lost[:10],
     }
 
 
-def _shard0_owner(stack: Stack) -> str:
-    dsn = stack.postgres.url().replace("postgresql+psycopg://", "postgresql://", 1)
-    with psycopg.connect(dsn) as conn:
-        row = conn.execute("SELECT holder FROM leases WHERE name = 'shard:0'").fetchone()
-    assert row, "nobody holds shard 0"
-    return str(row[0])
+def _figures(
+    shards: int, params: Params, ceiling: float, result: load.LoadResult, log: drain.CallbackLog
+) -> dict[str, Any]:
+    accepted = result.accepted
+    lags = [log.delivered[i] - at for i, at in accepted.items() if i in log.delivered]
+    return {
+        "shards": shards,
+        "coreapps": shards + 1,
+        "offered_per_s": params.rate,
+        "sent": len(result.samples),
+        "accepted": len(accepted),
+        "send_phase_s": round(result.wall_time, 2),
+        "accepted_per_s": round(result.accepted_rate, 1),
+        "ceiling_per_s": round(ceiling, 1),
+        "ratio_to_ceiling": round(result.accepted_rate / ceiling, 3) if ceiling else 0.0,
+        "send_latency_ms": summary_ms([s.latency for s in result.samples]),
+        "latency_from_schedule_ms": summary_ms([s.started + s.latency - s.scheduled for s in result.samples]),
+        "delivery_lag_ms": summary_ms(lags),
+        "errors_by_status": result.errors_by_status(),
+        "errors_by_code": result.errors_by_code(),
+        "duplicate_callbacks": log.duplicate_callbacks(accepted),
+    }
 
 
-def failover(stack: Stack, token: str, shards: int) -> dict[str, Any]:
-    """kill -9 the owner of shard 0, keep sending to shard-0 users; time until one is delivered."""
-    url, receiver = stack.components["webapp"].url, stack.components["webhook_receiver"].url
-    users = [u for u in load.recipients(2000) if shard_of(u, shards) == 0][:50]
-    owner = _shard0_owner(stack)
-    client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30)
-    stack.components[owner].kill()
-    killed = time.time()
-    sent: dict[str, float] = {}
-    while time.time() - killed < 60:
-        answer = client.post(
-            "/v1/messages", json={"to": users[len(sent) % 50], "type": "text", "text": {"body": "x"}}
-        )
-        if answer.status_code in (200, 201):
-            sent[answer.json()["messages"][0]["id"]] = time.time()
-        done = [at for i, at in drain.delivered_at(receiver).items() if i in sent]
-        if done:
-            client.close()
-            return {"killed": owner, "seconds": round(min(done) - killed, 2), "sent_after_kill": len(sent)}
-        time.sleep(0.1)
-    client.close()
-    return {"killed": owner, "seconds": None, "sent_after_kill": len(sent)}
+def _measure(stack: Stack, shards: int, params: Params, drain_bound: float) -> dict[str, Any]:
+    token = prepare(stack)
+    say(f"shards={shards}: ready; measuring the ceiling for {params.ceiling_s:.0f} s")
+    ceiling, result, cpu_load = asyncio.run(_load_phase(stack, token, params))
+    ids = set(result.accepted)
+    say(
+        f"shards={shards}: {len(ids)}/{len(result.samples)} accepted ({result.accepted_rate:.0f}/s); draining"
+    )
+    before = cpu.snapshot(stack)
+    log = drain.CallbackLog()
+    settled = drain.wait_delivered(log, stack.components["webhook_receiver"].url, ids, drain_bound)
+    network = drain.network_view(stack.components["sandbox"].url)
+    return _figures(shards, params, ceiling, result, log) | {
+        "lost": _lost(ids, log, network),
+        "duplicates": sum(network.duplicates.get(i, 0) for i in ids),
+        "drain": {"seconds": settled.seconds, "complete": settled.complete, "bound_s": round(drain_bound)},
+        "cpu_seconds_load": cpu_load,
+        "cpu_seconds_drain": cpu.used(before, cpu.snapshot(stack)),
+        "token": token,
+    }
+
+
+def _log_tails(stack: Stack) -> None:
+    for name, component in stack.components.items():
+        print(f"--- {name} log (tail) ---\n{component.tail(15)}", file=sys.stderr)
+
+
+def _failover(stack: Stack, token: str, shards: int, params: Params, budget: Budget) -> dict[str, Any]:
+    """The kill -9 measurement; its failure is reported, not allowed to void the load figures."""
+    bound = min(60.0, max(10.0, budget.left() - 30))
+    say(f"shards={shards}: failover: kill -9 of shard 0's owner, a send every 100 ms (bound {bound:.0f} s)")
+    users = load.recipients(params.recipients)
+    try:
+        return failover.measure(stack, token, shards, users, bound, drain_timeout=min(30.0, bound))
+    except Exception as exc:
+        say(f"shards={shards}: failover FAILED: {exc!r}")
+        _log_tails(stack)
+        return {"shards": shards, "error": repr(exc)}
+
+
+def run_one(
+    shards: int, params: Params, work: Path, budget: Budget, runs_after: int
+) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """One shard count on a fresh stack (stopped whatever happens); failover on the last one."""
+    began = time.monotonic()
+    say(f"shards={shards}: starting a stack with {shards + 1} CoreApps")
+    stack = start(shards, work / f"shards-{shards}")
+    fo: dict[str, Any] | None = None
+    try:
+        reserve = budget.reserve(runs_after, params.duration, params.failover)
+        figures = _measure(stack, shards, params, drain_bound=min(60.0, max(10.0, budget.left(reserve))))
+        token = figures.pop("token")
+        if params.failover and runs_after == 0:
+            fo = _failover(stack, token, shards, params, budget)
+    except Exception:
+        _log_tails(stack)
+        raise
+    finally:
+        stack.stop()
+    figures["run_seconds"] = round(time.monotonic() - began, 1)
+    return figures, fo
+
+
+def parse(argv: list[str] | None) -> Params:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--shards", default="1,2,4,8", help="comma-separated shard counts (default 1,2,4,8)")
+    parser.add_argument("--rate", type=float, default=1200, help="offered messages/s (default 1200)")
+    parser.add_argument(
+        "--duration", type=float, default=20, help="seconds of load per shard count (default 20)"
+    )
+    parser.add_argument("--in-flight", type=int, default=256, help="concurrent requests bound (default 256)")
+    parser.add_argument(
+        "--budget", type=float, default=570, help="seconds the whole run may take (default 570)"
+    )
+    parser.add_argument("--no-failover", action="store_true", help="skip the kill -9 measurement")
+    parser.add_argument("--quick", action="store_true", help="smoke run: shards 1, 3 s of load")
+    args = parser.parse_args(argv)
+    shards = [1] if args.quick else sorted({int(n) for n in args.shards.split(",")})
+    return Params(
+        shards=shards,
+        rate=args.rate,
+        duration=3.0 if args.quick else args.duration,
+        in_flight=args.in_flight,
+        recipients=5000,
+        ceiling_s=2.0 if args.quick else 3.0,
+        budget_s=args.budget,
+        failover=not args.no_failover,
+    )
+
+
+def _all_runs(
+    params: Params, work: Path, budget: Budget
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    runs: list[dict[str, Any]] = []
+    fo: dict[str, Any] | None = None
+    for index, shards in enumerate(params.shards):
+        runs_after = len(params.shards) - index - 1
+        if budget.left(budget.reserve(runs_after + 1, params.duration, params.failover)) < 0:
+            say(f"shards={shards}: skipped, it would not fit in the {params.budget_s:.0f} s budget")
+            runs.append({"shards": shards, "error": "skipped: time budget"})
+            continue
+        try:
+            figures, fo_result = run_one(shards, params, work, budget, runs_after)
+        except Exception as exc:  # one broken run must not hide the others' figures
+            say(f"shards={shards}: FAILED: {exc!r}")
+            runs.append({"shards": shards, "error": repr(exc)})
+            continue
+        runs.append(figures)
+        fo = fo_result or fo
+    return runs, fo
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
-    parser.add_argument("--shards", default="1,2,4,8", help="comma-separated shard counts")
-    parser.add_argument("--rate", type=float, default=1000, help="offered messages/s (the target)")
-    parser.add_argument("--duration", type=float, default=15, help="seconds of load per shard count")
-    parser.add_argument("--quick", action="store_true", help="smoke run: shards 1, 3 s, 300 msg/s")
-    args = parser.parse_args(argv)
-    counts = [1] if args.quick else [int(n) for n in args.shards.split(",")]
-    rate, duration = (300.0, 3.0) if args.quick else (args.rate, args.duration)
+    params = parse(argv)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    budget = Budget(params.budget_s)
     work = Path(tempfile.mkdtemp(prefix="wabiz-bench-"))
-    runs: list[dict[str, Any]] = []
-    failover_result: dict[str, Any] | None = None
-    began = time.monotonic()
     try:
-        for shards in counts:
-            stack, token = start(shards, work)
-            try:
-                runs.append(measure(stack, token, shards, rate, duration))
-                if shards == max(counts):
-                    say(f"shards={shards}: failover (kill -9 of shard 0's owner)")
-                    failover_result = failover(stack, token, shards)
-            finally:
-                stack.stop()
+        runs, fo = _all_runs(params, work, budget)
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(work)
@@ -154,16 +242,16 @@ def main(argv: list[str] | None = None) -> int:
         "when": stamp,
         "wabiz": __version__,
         "machine": report.machine(),
-        "parameters": {"offered_per_s": rate, "duration_s": duration, "shards": counts},
+        "parameters": asdict(params) | {"ceiling_path": CEILING_PATH},
         "runs": runs,
-        "failover": failover_result,
-        "bench_seconds": round(time.monotonic() - began, 1),
+        "failover": fo,
+        "bench_seconds": round(budget.elapsed(), 1),
     }
     path = report.write(result, stamp)
     print(report.table(runs))
-    print(f"failover: {failover_result}")
-    say(f"results in {path} (and bench/results/latest.*), {result['bench_seconds']} s")
-    return 0
+    print(report.failover_line(fo))
+    say(f"results: {path} and bench/results/latest.{{json,png}} ({result['bench_seconds']} s in all)")
+    return 0 if all("error" not in r for r in runs) else 1
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Pure statistics for the benchmark report."""
+"""Pure statistics for the benchmark report (no I/O, so they are unit-tested on their own)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from collections.abc import Sequence
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100); NaN for no values."""
+    """Nearest-rank percentile, q in 0..100; NaN when there are no values.
+
+    Nearest rank (not interpolation) so that every reported figure, p99 included, is a latency
+    some request really had — with a few thousand samples the difference is noise anyway.
+    """
+    if not 0 <= q <= 100:
+        raise ValueError(f"percentile q must be within 0..100, not {q}")
     if not values:
         return math.nan
     ordered = sorted(values)
@@ -15,9 +21,15 @@ def percentile(values: Sequence[float], q: float) -> float:
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def summary_ms(seconds: Sequence[float]) -> dict[str, float]:
+def summary_ms(seconds: Sequence[float]) -> dict[str, float | None]:
+    """p50 / p99 / max of durations given in seconds, in milliseconds (None without samples).
+
+    None rather than NaN because the summary goes into JSON, which has no NaN.
+    """
+    if not seconds:
+        return {"p50": None, "p99": None, "max": None}
     return {
         "p50": round(percentile(seconds, 50) * 1000, 1),
         "p99": round(percentile(seconds, 99) * 1000, 1),
-        "max": round(max(seconds, default=math.nan) * 1000, 1),
+        "max": round(max(seconds) * 1000, 1),
     }

@@ -43,14 +43,14 @@ def test_user_lifecycle_and_roles(stack: Stack, api: httpx.Client) -> None:
     )
 
     token = login(url, "agent007", "Agent-Pass1!")
-    user = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"})
-    assert user.get("/v1/users/agent007").json()["users"][0]["role"] == "ROLE_USER"
-    forbidden = user.post("/v1/users", json={"username": "other01", "password": "Other-Pass1!"})
-    assert forbidden.status_code == 403 and error_code(forbidden) == 1005
-    assert user.get("/v1/settings/application").status_code == 403
-    assert user.put("/v1/users/agent007", json={"password": "Changed-Pass2!"}).status_code == 200
-    assert user.post("/v1/users/logout").status_code == 200
-    assert user.get("/v1/users/agent007").status_code == 401
+    with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as user:
+        assert user.get("/v1/users/agent007").json()["users"][0]["role"] == "ROLE_USER"
+        forbidden = user.post("/v1/users", json={"username": "other01", "password": "Other-Pass1!"})
+        assert forbidden.status_code == 403 and error_code(forbidden) == 1005
+        assert user.get("/v1/settings/application").status_code == 403
+        assert user.put("/v1/users/agent007", json={"password": "Changed-Pass2!"}).status_code == 200
+        assert user.post("/v1/users/logout").status_code == 200
+        assert user.get("/v1/users/agent007").status_code == 401
 
     assert api.delete("/v1/users/agent007").status_code == 200
     assert error_code(api.get("/v1/users/agent007")) == 1006
