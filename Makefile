@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-stack lint format bench lock clean
+.PHONY: install run test test-unit test-stack lint format bench images lock clean
 
 install: $(STAMP)
 
@@ -39,6 +39,13 @@ format: install
 # Not part of `make test`: several minutes of load on this machine (bench/README.md).
 bench: install
 	$(BIN)/python -m bench.run $(ARGS)
+
+# Container images (needs a Docker engine; none runs on the development machine).
+IMAGE_TAG ?= dev
+images:
+	@command -v docker >/dev/null || { echo "make images: docker is not installed"; exit 1; }
+	docker build -f images/services.Dockerfile -t wabiz:$(IMAGE_TAG) .
+	docker build -f images/operator.Dockerfile -t wabiz-operator:$(IMAGE_TAG) .
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

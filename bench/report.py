@@ -97,6 +97,12 @@ def failover_line(result: dict[str, Any] | None) -> str:
     )
 
 
+def cpu_line(spent: dict[str, float]) -> str:
+    """The biggest CPU consumers first, e.g. "webapp 9.1, coreapp-0 6.0, … (machine 19.2)"."""
+    parts = [f"{name} {seconds}" for name, seconds in spent.items() if seconds >= 0.1]
+    return ", ".join(parts)
+
+
 def plot(runs: list[dict[str, Any]], path: Path) -> None:
     """Throughput and p99 latencies against shard count, with the ceiling and the target."""
     runs = [r for r in runs if "error" not in r]

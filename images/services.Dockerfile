@@ -1,0 +1,23 @@
+# The services image: one image for every component, chosen by the command
+# (`wabiz webapp|coreapp|sandbox|migrate|webhook-receiver`).
+# Build from the repository root:  docker build -f images/services.Dockerfile -t wabiz:dev .
+FROM python:3.11-slim AS build
+WORKDIR /src
+RUN python -m venv /opt/wabiz && /opt/wabiz/bin/pip install --no-cache-dir "uv>=0.4"
+COPY pyproject.toml requirements.lock README.md ./
+COPY services ./services
+COPY operator ./operator
+# Only the runtime dependencies (no dev, test or local extras) from the lock file's pins.
+RUN /opt/wabiz/bin/uv pip compile --quiet pyproject.toml --constraint requirements.lock -o /tmp/runtime.txt \
+ && /opt/wabiz/bin/uv pip install --python /opt/wabiz/bin/python --no-cache -r /tmp/runtime.txt \
+ && /opt/wabiz/bin/uv pip install --python /opt/wabiz/bin/python --no-cache --no-deps . \
+ && /opt/wabiz/bin/pip uninstall -y uv pip
+
+FROM python:3.11-slim
+RUN groupadd --gid 10001 wabiz && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin wabiz
+COPY --from=build /opt/wabiz /opt/wabiz
+ENV PATH=/opt/wabiz/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1
+USER 10001:10001
+EXPOSE 9090 9091 9092 9093
+ENTRYPOINT ["wabiz"]
+CMD ["webapp"]
