@@ -30,6 +30,7 @@ def _stat(pid: int) -> tuple[int, float] | None:
 
 
 def _table() -> dict[int, tuple[int, float]]:
+    """pid → (parent pid, CPU seconds) of every process: one pass over /proc per snapshot."""
     table: dict[int, tuple[int, float]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit() and (stat := _stat(int(entry.name))) is not None:

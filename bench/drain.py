@@ -47,6 +47,7 @@ class CallbackLog:
                 self._take(callback, at)
 
     def _take(self, callback: dict[str, Any], at: float) -> None:
+        """Note the `delivered` statuses of one accepted callback (a POST may carry many)."""
         body = callback.get("body") or {}
         for status in body.get("statuses", []) if isinstance(body, dict) else []:
             if status.get("status") == "delivered":
@@ -54,6 +55,7 @@ class CallbackLog:
                 self.delivered_count[status["id"]] += 1
 
     def refresh(self, client: httpx.Client) -> None:
+        """Fetch and absorb what arrived since the last refresh."""
         answer = client.get("/received", params={"since": repr(self.since)})
         answer.raise_for_status()
         self.absorb(answer.json()["callbacks"])

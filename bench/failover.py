@@ -27,6 +27,7 @@ BURST = 20  # messages accepted right before the kill
 
 
 async def _burst(client: aiohttp.ClientSession, url: str, users: list[str]) -> list[Sample]:
+    """Messages accepted just before the kill: likely still queued or in flight on the victim."""
     slots = asyncio.Semaphore(BURST)
     sends = [
         send_one(client, url, users[n], f"before kill {n}", time.perf_counter(), slots) for n in range(BURST)
@@ -42,6 +43,7 @@ def _restored(tasks: list[asyncio.Task[Sample]], log: drain.CallbackLog) -> floa
 
 
 async def _poll(client: aiohttp.ClientSession, receiver_url: str, log: drain.CallbackLog) -> None:
+    """New callbacks since the last poll; a failed poll is only reported (the next one retries)."""
     try:
         async with client.get(f"{receiver_url}/received", params={"since": repr(log.since)}) as answer:
             log.absorb((await answer.json())["callbacks"])
@@ -75,6 +77,7 @@ async def _probe(
 async def _run(
     stack: Stack, token: str, users: list[str], log: drain.CallbackLog, bound: float
 ) -> tuple[str, float, list[Sample], list[Sample], float | None]:
+    """Burst, kill -9, probe: (victim, kill time, burst samples, probe samples, restored at)."""
     urls = {
         "send": stack.components["webapp"].url + "/v1/messages",
         "receiver": stack.components["webhook_receiver"].url,
@@ -89,12 +92,14 @@ async def _run(
 
 
 def _lost(samples: list[Sample], log: drain.CallbackLog, network: drain.NetworkView) -> dict[str, Any]:
+    """Accepted ids that never reached the network or never got their `delivered` callback."""
     ids = {s.message_id for s in samples if s.accepted and s.message_id}
     lost = sorted(i for i in ids if i not in network.seen or i not in log.delivered)
     return {"accepted": len(ids), "lost": len(lost), "lost_ids": lost[:10]}
 
 
 def _after_figures(after: list[Sample], killed: float) -> dict[str, Any]:
+    """How the API behaved meanwhile: held requests (latency) or refusals (1018 after 10 s)."""
     accepted = [s for s in after if s.accepted]
     first_ok = min((s.started_wall + s.latency for s in accepted), default=None)
     return {

@@ -46,6 +46,7 @@ class LoadResult:
 
     @property
     def wall_time(self) -> float:
+        """The send phase: first scheduled send to last answer."""
         return max(1e-9, self.finished - self.started)
 
     @property
@@ -55,6 +56,7 @@ class LoadResult:
 
     @property
     def accepted_rate(self) -> float:
+        """Accepted messages per second of the send phase."""
         return len(self.accepted) / self.wall_time
 
     def errors_by_status(self) -> dict[str, int]:

@@ -20,6 +20,7 @@ TARGET_RATE = 1000  # msg/s the project promises on this kind of machine
 
 
 def _cpu_model() -> str:
+    """The CPU's name, so that results of different machines are not compared by mistake."""
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
             if line.startswith("model name"):
@@ -45,6 +46,7 @@ def _git_commit() -> str | None:
 
 
 def machine() -> dict[str, Any]:
+    """What the figures were measured on and with."""
     return {
         "cores": os.cpu_count(),
         "cpu": _cpu_model(),
@@ -55,10 +57,12 @@ def machine() -> dict[str, Any]:
 
 
 def _ms(value: float | None) -> str:
+    """Whole milliseconds; "-" when nothing was measured."""
     return "-" if value is None else f"{value:.0f}"
 
 
 def _row(run: dict[str, Any]) -> str:
+    """One table line; a failed or skipped shard count says so instead of showing zeros."""
     if "error" in run:
         return f"{run['shards']:>6}  failed: {run['error']}"
     lat, lag = run["send_latency_ms"], run["delivery_lag_ms"]
@@ -83,6 +87,7 @@ def table(runs: list[dict[str, Any]]) -> str:
 
 
 def failover_line(result: dict[str, Any] | None) -> str:
+    """The failover result in one sentence."""
     if result is None:
         return "failover: not measured"
     if "error" in result:

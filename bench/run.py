@@ -52,16 +52,20 @@ class Budget:
         self.total, self.began = total, time.monotonic()
 
     def elapsed(self) -> float:
+        """Seconds since the benchmark began."""
         return time.monotonic() - self.began
 
     def reserve(self, runs: int, duration: float, failover_pending: bool) -> float:
+        """Seconds to keep for `runs` more shard counts and, if still to come, the failover."""
         return runs * (self.RUN_OVERHEAD + duration) + (self.FAILOVER if failover_pending else 0.0)
 
     def left(self, reserve: float = 0.0) -> float:
+        """Seconds this step may take without eating into `reserve`; negative = over budget."""
         return self.total - self.elapsed() - reserve
 
 
 def say(message: str) -> None:
+    """A progress line; flushed, because `make` may pipe our output."""
     print(f"bench: {message}", flush=True)
 
 
@@ -81,6 +85,7 @@ async def _load_phase(
 
 
 def _lost(ids: set[str], log: drain.CallbackLog, network: drain.NetworkView) -> dict[str, Any]:
+    """Accepted but never at the network, or never reported delivered: both break the promise."""
     not_seen = ids - network.seen
     undelivered = ids - log.delivered.keys()
     lost = sorted(not_seen | undelivered)
@@ -95,6 +100,7 @@ def _lost(ids: set[str], log: drain.CallbackLog, network: drain.NetworkView) -> 
 def _figures(
     shards: int, params: Params, ceiling: float, result: load.LoadResult, log: drain.CallbackLog
 ) -> dict[str, Any]:
+    """The per-request figures; the lag counts only messages whose `delivered` callback came."""
     accepted = result.accepted
     lags = [log.delivered[i] - at for i, at in accepted.items() if i in log.delivered]
     return {
@@ -117,6 +123,7 @@ def _figures(
 
 
 def _measure(stack: Stack, shards: int, params: Params, drain_bound: float) -> dict[str, Any]:
+    """Settings, ceiling, load, then the bounded drain and the network's view of what arrived."""
     token = prepare(stack)
     say(f"shards={shards}: ready; measuring the ceiling for {params.ceiling_s:.0f} s")
     ceiling, result, cpu_load = asyncio.run(_load_phase(stack, token, params))
@@ -139,6 +146,7 @@ def _measure(stack: Stack, shards: int, params: Params, drain_bound: float) -> d
 
 
 def _log_tails(stack: Stack) -> None:
+    """On a failure the temporary stack (and its logs) is removed: show what the logs said."""
     for name, component in stack.components.items():
         print(f"--- {name} log (tail) ---\n{component.tail(15)}", file=sys.stderr)
 
@@ -175,11 +183,13 @@ def run_one(
         raise
     finally:
         stack.stop()
+        shutil.rmtree(stack.data_dir, ignore_errors=True)  # a stack's database is ~50 MB
     figures["run_seconds"] = round(time.monotonic() - began, 1)
     return figures, fo
 
 
 def parse(argv: list[str] | None) -> Params:
+    """Command line → parameters; `--quick` is the lead's smoke test (one stack, ~30 s)."""
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--shards", default="1,2,4,8", help="comma-separated shard counts (default 1,2,4,8)")
     parser.add_argument("--rate", type=float, default=1200, help="offered messages/s (default 1200)")
@@ -209,6 +219,7 @@ def parse(argv: list[str] | None) -> Params:
 def _all_runs(
     params: Params, work: Path, budget: Budget
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Every shard count in turn, within the budget; failures are recorded and the rest go on."""
     runs: list[dict[str, Any]] = []
     fo: dict[str, Any] | None = None
     for index, shards in enumerate(params.shards):
@@ -229,6 +240,10 @@ def _all_runs(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run, write bench/results/<UTC time>.json|png and latest.*, print the table.
+
+    Exit status 1 when a shard count failed, so `make bench` fails visibly too.
+    """
     params = parse(argv)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     budget = Budget(params.budget_s)

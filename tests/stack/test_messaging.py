@@ -121,7 +121,7 @@ def test_template_allowed_outside_window(api: httpx.Client, receiver: Receiver) 
 
 
 def test_non_user_fails_with_1013(api: httpx.Client, receiver: Receiver) -> None:
-    message_id = send_text(api, "16315550000")  # ends in 0000: not a WhatsApp user
+    message_id = send_text(api, "14155550000")  # ends in 0000: not a WhatsApp user, never checked
     failed = wait_status(receiver, message_id, "failed")
     assert failed[0]["errors"][0]["code"] == 1013
 
@@ -146,3 +146,11 @@ def test_media_message_by_uploaded_id(api: httpx.Client, sandbox: Sandbox, recei
     sent = sandbox.received(to=user)["messages"]
     assert sent[0]["type"] == "document"
     assert sent[0]["body"]["document"]["filename"] == "a.pdf"
+
+
+def test_send_to_a_contact_known_invalid_is_refused_at_once(api: httpx.Client) -> None:
+    checked = api.post("/v1/contacts", json={"blocking": "wait", "contacts": ["+1 212 555 0000"]})
+    assert checked.json()["contacts"][0]["status"] == "invalid"
+    answer = api.post("/v1/messages", json={"to": "12125550000", "type": "text", "text": {"body": "x"}})
+    assert answer.status_code == 400
+    assert answer.json()["errors"][0]["code"] == 1013
