@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-unit test-stack lint format bench images lock clean
+.PHONY: install tools run test test-unit test-stack test-cluster lint format bench images lock clean
 
 install: $(STAMP)
 
@@ -15,10 +15,14 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
+# helm, kubectl and the control plane of the cluster tier (built with Go once, then cached).
+tools: install
+	$(BIN)/python -m tests.tooling.control_plane
+
 run: install
 	$(BIN)/wabiz up $(ARGS)
 
-test: install
+test: install tools
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-unit: install
@@ -26,6 +30,9 @@ test-unit: install
 
 test-stack: install
 	$(BIN)/python -m pytest -m stack $(PYTEST_ARGS)
+
+test-cluster: install tools
+	$(BIN)/python -m pytest -m cluster $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

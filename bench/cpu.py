@@ -77,3 +77,8 @@ def used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
     ranked = dict(sorted(spent.items(), key=lambda item: -item[1]))
     ranked |= {"other processes": max(0.0, machine - sum(spent.values())), MACHINE: machine}
     return {name: round(value, 1) for name, value in ranked.items()}
+
+
+def other_share(spent: dict[str, float]) -> float:
+    """Share of the machine's busy CPU time that went to processes outside the stack and bench."""
+    return spent.get("other processes", 0.0) / max(spent.get(MACHINE, 0.0), 1e-9)

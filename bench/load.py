@@ -10,6 +10,7 @@ latencies include that wait and are free of coordinated omission.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -80,13 +81,21 @@ def session(token: str | None, in_flight: int) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(headers=headers, connector=connector, timeout=TIMEOUT)
 
 
+def _json(raw: bytes) -> Any:
+    """The answer's JSON, or None for a non-JSON page (a proxy's 502, say): still a sample."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return None
+
+
 def _parse(status: int, payload: Any) -> tuple[str | None, str | None]:
     """(message id, error) from an answer body, tolerating non-JSON error pages."""
     if not isinstance(payload, dict):
-        return None, None if status in ACCEPTED else f"non-JSON {status}"
+        return None, "non-JSON answer"
     if status in ACCEPTED:
-        messages = payload.get("messages") or [{}]
-        return messages[0].get("id"), None
+        message_id = (payload.get("messages") or [{}])[0].get("id")
+        return message_id, None if message_id else "no message id"
     errors = payload.get("errors") or [{}]
     return None, str(errors[0].get("code", status))
 
@@ -100,13 +109,12 @@ async def send_one(
         body = {"to": to, "type": "text", "text": {"body": text}}
         try:
             async with client.post(url, json=body) as answer:
-                status = answer.status
-                payload = await answer.json(content_type=None)
-        except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
+                status, raw = answer.status, await answer.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
             latency = time.perf_counter() - started
             return Sample(scheduled, started, started_wall, latency, 0, None, type(exc).__name__)
         latency = time.perf_counter() - started
-        message_id, error = _parse(status, payload)
+        message_id, error = _parse(status, _json(raw))
         return Sample(scheduled, started, started_wall, latency, status, message_id, error)
 
 

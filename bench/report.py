@@ -61,10 +61,17 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value:.0f}"
 
 
+def _short(error: str, width: int = 160) -> str:
+    """The last line of an error (an exception's own message, not its traceback), clipped."""
+    lines = [line.strip() for line in error.splitlines() if line.strip()]
+    last = lines[-1] if lines else error
+    return last if len(last) <= width else last[: width - 1] + "…"
+
+
 def _row(run: dict[str, Any]) -> str:
     """One table line; a failed or skipped shard count says so instead of showing zeros."""
     if "error" in run:
-        return f"{run['shards']:>6}  failed: {run['error']}"
+        return f"{run['shards']:>6}  failed: {_short(run['error'])}"
     lat, lag = run["send_latency_ms"], run["delivery_lag_ms"]
     errors = ", ".join(f"{k}×{v}" for k, v in run["errors_by_code"].items()) or "-"
     return (
@@ -72,16 +79,17 @@ def _row(run: dict[str, Any]) -> str:
         f"{run['ceiling_per_s']:>7.0f} {run['ratio_to_ceiling']:>5.2f} "
         f"{_ms(lat['p50']):>6} {_ms(lat['p99']):>6} {_ms(lat['max']):>6} "
         f"{_ms(lag['p50']):>7} {_ms(lag['p99']):>7} {_ms(lag['max']):>7} "
-        f"{run['lost']['total']:>5} {run['duplicates']:>5}  {errors}"
+        f"{run['lost']['total']:>5} {run['duplicates']:>5} {run['cpu_other_share']:>6.0%}  {errors}"
     )
 
 
 def table(runs: list[dict[str, Any]]) -> str:
-    """One line per shard count; latencies in ms, lag = send → `delivered` callback."""
+    """One line per shard count; latencies in ms, lag = send → `delivered` callback, other = CPU
+    share of processes outside the benchmark during the load (should be ~0%)."""
     head = (
         f"{'shards':>6} {'offered':>7} {'acc/s':>7} {'ceiling':>7} {'ratio':>5} "
         f"{'p50':>6} {'p99':>6} {'max':>6} {'lag p50':>7} {'lag p99':>7} {'lag max':>7} "
-        f"{'lost':>5} {'dups':>5}  errors (status/code×n)"
+        f"{'lost':>5} {'dups':>5} {'other':>6}  errors (status/code×n)"
     )
     return "\n".join([head, *(_row(run) for run in runs)])
 
@@ -91,7 +99,7 @@ def failover_line(result: dict[str, Any] | None) -> str:
     if result is None:
         return "failover: not measured"
     if "error" in result:
-        return f"failover: failed: {result['error']}"
+        return f"failover: failed: {_short(result['error'])}"
     took = "not within bound" if result["failover_s"] is None else f"{result['failover_s']} s"
     return (
         f"failover (shards={result['shards']}, kill -9 {result['killed']}): {took}; "

@@ -28,6 +28,7 @@ from wabiz.local.stack import Stack
 # An unknown path: routing plus the error envelope, no auth, no database, no serialising of a
 # big document (which `/openapi.json` would add): the cheapest answer the WebApp gives.
 CEILING_PATH = "/bench/ceiling-probe"
+OTHER_CPU_WARNING = 0.1  # share of the machine's CPU used by processes not ours during the load
 
 
 @dataclass(frozen=True)
@@ -70,14 +71,14 @@ def say(message: str) -> None:
 
 
 async def _load_phase(
-    stack: Stack, token: str, params: Params
+    stack: Stack, token: str, shards: int, params: Params
 ) -> tuple[float, load.LoadResult, dict[str, float]]:
     """The ceiling, then the open-loop load, with the same client; CPU used during the load."""
     url = stack.components["webapp"].url
     async with load.session(token, params.in_flight) as client:
         ceiling = await load.ceiling(client, url + CEILING_PATH, params.ceiling_s, params.in_flight)
-        say(f"ceiling {ceiling:.0f} req/s (GET {CEILING_PATH} → 404)")
-        say(f"sending {params.rate:.0f} msg/s for {params.duration:.0f} s …")
+        say(f"shards={shards}: ceiling {ceiling:.0f} req/s (GET {CEILING_PATH} → 404)")
+        say(f"shards={shards}: sending {params.rate:.0f} msg/s for {params.duration:.0f} s …")
         before = cpu.snapshot(stack)
         recipients = load.recipients(params.recipients)
         result = await load.open_loop(client, url, params.rate, params.duration, recipients, params.in_flight)
@@ -122,15 +123,25 @@ def _figures(
     }
 
 
+def _say_cpu(shards: int, seconds: float, spent: dict[str, float]) -> None:
+    """Where the CPU went; a warning when other work on the machine skewed the figures."""
+    say(f"shards={shards}: CPU seconds in {seconds:.1f} s of load: {report.cpu_line(spent)}")
+    share = cpu.other_share(spent)
+    if share > OTHER_CPU_WARNING:
+        say(
+            f"WARNING: other processes used {share:.0%} of the machine's CPU during the load: figures too low"
+        )
+
+
 def _measure(stack: Stack, shards: int, params: Params, drain_bound: float) -> dict[str, Any]:
     """Settings, ceiling, load, then the bounded drain and the network's view of what arrived."""
     token = prepare(stack)
     say(f"shards={shards}: ready; measuring the ceiling for {params.ceiling_s:.0f} s")
-    ceiling, result, cpu_load = asyncio.run(_load_phase(stack, token, params))
+    ceiling, result, cpu_load = asyncio.run(_load_phase(stack, token, shards, params))
     ids = set(result.accepted)
-    say(
-        f"shards={shards}: {len(ids)}/{len(result.samples)} accepted ({result.accepted_rate:.0f}/s); draining"
-    )
+    say(f"shards={shards}: {len(ids)}/{len(result.samples)} accepted ({result.accepted_rate:.0f}/s)")
+    _say_cpu(shards, result.wall_time, cpu_load)
+    say(f"shards={shards}: waiting for the delivered callbacks (at most {drain_bound:.0f} s)")
     before = cpu.snapshot(stack)
     log = drain.CallbackLog()
     settled = drain.wait_delivered(log, stack.components["webhook_receiver"].url, ids, drain_bound)
@@ -140,6 +151,7 @@ def _measure(stack: Stack, shards: int, params: Params, drain_bound: float) -> d
         "duplicates": sum(network.duplicates.get(i, 0) for i in ids),
         "drain": {"seconds": settled.seconds, "complete": settled.complete, "bound_s": round(drain_bound)},
         "cpu_seconds_load": cpu_load,
+        "cpu_other_share": round(cpu.other_share(cpu_load), 3),
         "cpu_seconds_drain": cpu.used(before, cpu.snapshot(stack)),
         "token": token,
     }
@@ -161,7 +173,7 @@ def _failover(stack: Stack, token: str, shards: int, params: Params, budget: Bud
     except Exception as exc:
         say(f"shards={shards}: failover FAILED: {exc!r}")
         _log_tails(stack)
-        return {"shards": shards, "error": repr(exc)}
+        return {"shards": shards, "error": f"{type(exc).__name__}: {exc}"}
 
 
 def run_one(
@@ -232,7 +244,7 @@ def _all_runs(
             figures, fo_result = run_one(shards, params, work, budget, runs_after)
         except Exception as exc:  # one broken run must not hide the others' figures
             say(f"shards={shards}: FAILED: {exc!r}")
-            runs.append({"shards": shards, "error": repr(exc)})
+            runs.append({"shards": shards, "error": f"{type(exc).__name__}: {exc}"})
             continue
         runs.append(figures)
         fo = fo_result or fo

@@ -113,13 +113,13 @@ async def configure_webhooks(base_url: str, password: str, webhooks: dict[str, A
 
 
 async def _login(http: aiohttp.ClientSession, password: str) -> str:
-    auth = aiohttp.BasicAuth("admin", password)
-    async with http.post("/v1/users/login", auth=auth) as answer:
+    auth = {"Authorization": aiohttp.encode_basic_auth("admin", password)}
+    async with http.post("/v1/users/login", headers=auth) as answer:
         if answer.status == 200:
             return str((await answer.json())["users"][0]["token"])
     # First login: the built-in password must be replaced by the generated one.
-    first = aiohttp.BasicAuth("admin", "secret")
-    async with http.post("/v1/users/login", auth=first, json={"new_password": password}) as answer:
+    first = {"Authorization": aiohttp.encode_basic_auth("admin", "secret")}
+    async with http.post("/v1/users/login", headers=first, json={"new_password": password}) as answer:
         answer.raise_for_status()
         return str((await answer.json())["users"][0]["token"])
 
@@ -129,3 +129,55 @@ def _matches(live: dict[str, Any], desired: dict[str, Any]) -> bool:
         live.get(key) == value if not isinstance(value, dict) else _matches(live.get(key) or {}, value)
         for key, value in desired.items()
     )
+
+
+def _delete_bucket(s3: dict[str, Any], access_key: str, secret_key: str) -> int:
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3.get("endpoint"),
+        region_name=s3.get("region", "us-east-1"),
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
+        config=BotoConfig(connect_timeout=5, read_timeout=30, s3={"addressing_style": "path"}),
+    )
+    removed = 0
+    try:
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=s3["bucket"]):
+            keys: list[Any] = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if keys:
+                client.delete_objects(Bucket=s3["bucket"], Delete={"Objects": keys})
+                removed += len(keys)
+        client.delete_bucket(Bucket=s3["bucket"])
+    finally:
+        client.close()
+    return removed
+
+
+async def delete_media_bucket(s3: dict[str, Any], access_key: str, secret_key: str) -> int:
+    """Empty and remove the bucket (only for `media.deletionPolicy: Delete`); objects removed."""
+    return await asyncio.to_thread(_delete_bucket, s3, access_key, secret_key)
+
+
+async def apply_shards(base_url: str, password: str, shards: int) -> Check:
+    """Shard count changes go through the WebApp's shard API, which moves leases safely."""
+    async with aiohttp.ClientSession(base_url=base_url, timeout=aiohttp.ClientTimeout(total=15)) as http:
+        try:
+            headers = {"Authorization": f"Bearer {await _login(http, password)}"}
+            async with http.get("/v1/support", headers=headers) as answer:
+                support = (await answer.json())["support"]
+            if support["shards"] == shards:
+                return Check(True, "InSync", f"{shards} shards")
+            account = support.get("account") or {}
+            if account.get("state") != "registered":
+                return Check(
+                    False, "NotRegistered", "register the account (POST /v1/account) before changing shards"
+                )
+            body = {"cc": account["cc"], "phone_number": account["phone_number"], "shards": shards}
+            async with http.post("/v1/account/shards", json=body, headers=headers) as answer:
+                if answer.status != 201:
+                    return Check(
+                        False, "Rejected", f"the WebApp refused {shards} shards: {await answer.text()}"
+                    )
+        except (aiohttp.ClientError, TimeoutError, KeyError) as exc:
+            return Check(False, "WebAppUnreachable", f"cannot reach the WebApp at {base_url}: {exc}")
+    return Check(True, "Applied", f"shards changed to {shards}")

@@ -8,17 +8,19 @@ with their owner through owner references, so deletion needs no finalizer of our
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
 import kopf
 
 from wabiz_operator import __version__
 from wabiz_operator.kube import Kube, KubeError
-from wabiz_operator.reconcile import reconcile
+from wabiz_operator.reconcile import reconcile, remove_bucket
 from wabiz_operator.resources.common import API_VERSION, GROUP, KIND, VERSION
 
-RETRY_SECONDS = 10
-DRIFT_CHECK_SECONDS = 60
+RETRY_SECONDS = float(os.environ.get("WABIZ_OPERATOR_RETRY_SECONDS", "10"))
+# How often a quiet resource is reconciled again to repair drift (deleted child, edited replicas).
+DRIFT_CHECK_SECONDS = float(os.environ.get("WABIZ_OPERATOR_DRIFT_SECONDS", "60"))
 _kube: dict[str, Kube] = {}
 
 
@@ -74,3 +76,21 @@ async def apply_spec(*, body: kopf.Body, **_: Any) -> None:
 @kopf.timer(GROUP, VERSION, "whatsappclients", interval=DRIFT_CHECK_SECONDS, idle=DRIFT_CHECK_SECONDS)
 async def correct_drift(*, body: kopf.Body, **_: Any) -> None:
     await _reconcile(body)
+
+
+def _deletes_bucket(spec: kopf.Spec, **_: Any) -> bool:
+    return bool(spec.get("media", {}).get("deletionPolicy") == "Delete")
+
+
+@kopf.on.delete(GROUP, VERSION, "whatsappclients", when=_deletes_bucket)
+async def delete_bucket(*, body: kopf.Body, **_: Any) -> None:
+    """Only resources asking for it get kopf's finalizer (`wabiz.io/finalizer`): Retain (the
+    default) deletes immediately and can never hang on an operator that is down."""
+    client = {"apiVersion": API_VERSION, "kind": KIND, **dict(body)}
+    try:
+        removed = await remove_bucket(_kube["api"], client)
+    except KubeError as exc:
+        raise kopf.TemporaryError(str(exc), delay=RETRY_SECONDS) from exc
+    logging.getLogger(__name__).info(
+        "deleted media bucket of %s (%d objects)", body["metadata"]["name"], removed
+    )

@@ -21,6 +21,7 @@ def run() -> None:
     )
     namespaces = [n for n in os.environ.get("WABIZ_OPERATOR_NAMESPACES", "").split(",") if n]
     kopf.run(
+        standalone=True,  # one replica (Recreate): no peering objects, no extra RBAC for them
         clusterwide=not namespaces,
         namespaces=namespaces,
         liveness_endpoint=os.environ.get("WABIZ_OPERATOR_LIVENESS", "http://0.0.0.0:8080/healthz"),

@@ -65,17 +65,29 @@ async def _database_check(kube: Kube, client: Obj) -> Check:
     )
 
 
-async def _media_check(kube: Kube, client: Obj) -> Check:
-    s3 = client["spec"]["media"]["s3"]
-    ref = s3["credentialsSecretRef"]
+async def _s3_credentials(kube: Kube, client: Obj) -> tuple[str | None, str | None]:
+    ref = client["spec"]["media"]["s3"]["credentialsSecretRef"]
     credentials = await _secret(kube, namespace_of(client), ref["name"])
-    access, secret = (
+    return (
         credentials.get(ref.get("accessKeyIdKey", "accessKeyId")),
         credentials.get(ref.get("secretAccessKeyKey", "secretAccessKey")),
     )
+
+
+async def _media_check(kube: Kube, client: Obj) -> Check:
+    access, secret = await _s3_credentials(kube, client)
     if not access or not secret:
-        return Check(False, "CredentialsMissing", f"Secret {ref['name']} lacks the access key id or secret")
-    return await checks.media_bucket(s3, access, secret)
+        name = client["spec"]["media"]["s3"]["credentialsSecretRef"]["name"]
+        return Check(False, "CredentialsMissing", f"Secret {name} lacks the access key id or secret")
+    return await checks.media_bucket(client["spec"]["media"]["s3"], access, secret)
+
+
+async def remove_bucket(kube: Kube, client: Obj) -> int:
+    """Empty and delete the bucket (`media.deletionPolicy: Delete` only); objects removed."""
+    access, secret = await _s3_credentials(kube, client)
+    if not access or not secret:
+        return 0  # nothing we could reach; the bucket is left as it is
+    return await checks.delete_media_bucket(client["spec"]["media"]["s3"], access, secret)
 
 
 async def _apply_foundation(kube: Kube, client: Obj) -> dict[str, str]:
@@ -129,6 +141,11 @@ async def reconcile(kube: Kube, client: Obj) -> Outcome:
         found["WebhooksConfigured"] = Check(
             False, "WaitingForWebApp", "webhooks are applied once the WebApp is up"
         )
+    if found["WebAppAvailable"].ok:
+        shards = int(client["spec"].get("coreapp", {}).get("shards", 1))
+        shard_check = await checks.apply_shards(webapp_url(client), generated["admin-password"], shards)
+        if not shard_check.ok:
+            found["CoreAppAvailable"] = shard_check
     previous = (client.get("status") or {}).get("conditions") or []
     all_conditions = conditions(found, generation, previous)
     status = {

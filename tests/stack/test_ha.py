@@ -7,6 +7,7 @@ wait of more than 25 s.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Iterator
 
@@ -178,3 +179,23 @@ def test_postgres_restart_loses_nothing(
     eventually(lambda: len(load.acked) >= acked_at_restart + 20, timeout=60, what="sends accepted again")
     load.stop()
     assert_all_delivered(ha_receiver, ha_sandbox, set(load.acked), timeout=90)
+
+
+def test_operator_webapp_calls(ha: Stack, ha_api: httpx.Client) -> None:
+    """The operator's calls into a real WebApp: webhook settings applied once, then in sync; shard
+    count changed through the shard API."""
+    from wabiz_operator.checks import apply_shards, configure_webhooks
+
+    url = ha.components["webapp"].url
+    receiver_url = ha.components["webhook_receiver"].url + "/webhook"
+    webhooks = {"url": receiver_url, "maxConcurrentRequests": 12, "statuses": {"sent": True}}
+    first = asyncio.run(configure_webhooks(url, ADMIN_PASSWORD, webhooks))
+    again = asyncio.run(configure_webhooks(url, ADMIN_PASSWORD, webhooks))
+    live = ha_api.get("/v1/settings/application").json()["settings"]["application"]["webhooks"]
+    ha_api.patch("/v1/settings/application", json={"webhooks": {"max_concurrent_requests": 6}})
+    assert (first.reason, again.reason) == ("Applied", "InSync")
+    assert live["max_concurrent_requests"] == 12
+    changed = asyncio.run(apply_shards(url, ADMIN_PASSWORD, 4))
+    restored = asyncio.run(apply_shards(url, ADMIN_PASSWORD, 2))
+    assert (changed.reason, restored.reason) == ("Applied", "Applied")
+    assert ha_api.get("/v1/account/shards").json()["account"]["shards"] == 2

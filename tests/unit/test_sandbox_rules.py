@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
+from pydantic import ValidationError
 
 from wabiz.sandbox import rules
-from wabiz.sandbox.control import InboundError, inbound_message
+from wabiz.sandbox.control import ControlError, inbound_message
 from wabiz.sandbox.events import MAX_STATUSES_PER_POST, batch_events
 from wabiz.sandbox.state import SandboxState
-from wabiz.sandbox.templates import template_error
+from wabiz.sandbox.templates import default_catalogue, load_catalogue
 
 
 @pytest.mark.parametrize(
@@ -40,16 +44,82 @@ def test_window_and_delivery_errors() -> None:
     assert rules.delivery_error("hologram", "16315551181", True, True) == rules.UNSUPPORTED_TYPE
 
 
-def test_templates() -> None:
-    hello = {"name": "hello_world", "language": {"code": "en_US"}}
-    assert template_error(hello) is None
-    assert template_error({"name": "nope", "language": {"code": "en_US"}}) == rules.TEMPLATE_MISSING
+def test_default_template_catalogue() -> None:
+    catalogue = default_catalogue()
+    assert catalogue.error({"name": "hello_world", "language": {"code": "en_US"}}) is None
+    assert catalogue.error({"name": "nope", "language": {"code": "en_US"}}) == rules.TEMPLATE_MISSING
+    assert catalogue.error({"name": "otp", "language": {"code": "es"}}) == rules.TEMPLATE_MISSING
+    assert catalogue.error("not a template") == rules.TEMPLATE_MISSING
     order = {
         "name": "order_update",
         "language": {"code": "es"},
         "components": [{"type": "body", "parameters": [{}]}],
     }
-    assert template_error(order) == rules.TEMPLATE_PARAMS
+    assert catalogue.error(order) == rules.TEMPLATE_PARAMS
+    order["components"][0]["parameters"].append({})
+    assert catalogue.error(order) is None
+
+
+def test_templates_file(tmp_path: Path) -> None:
+    path = tmp_path / "templates.json"
+    entry = {"name": "welcome", "language": "de", "body_parameters": 1, "category": "marketing"}
+    path.write_text(json.dumps({"namespace": "acme", "templates": [entry]}))
+    catalogue = load_catalogue(path)
+    welcome = {
+        "name": "welcome",
+        "language": {"code": "de"},
+        "components": [{"type": "body", "parameters": [{}]}],
+    }
+    assert catalogue.error(welcome) is None
+    assert catalogue.error({"name": "hello_world", "language": {"code": "en_US"}}) == rules.TEMPLATE_MISSING
+    assert catalogue.listing() == {"namespace": "acme", "templates": [entry]}
+    assert load_catalogue(None).namespace == "wabiz_sandbox"
+    path.write_text(json.dumps({"templates": [{"name": "x", "language": "en", "category": "gossip"}]}))
+    with pytest.raises(ValidationError):
+        load_catalogue(path)
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"messaging_product": "whatsapp", "to": "1", "type": "text", "text": {"body": "x"}}, None),
+        ({"messaging_product": "whatsapp", "to": "1", "type": "hologram"}, None),
+        ({"to": "1", "type": "text", "text": {"body": "x"}}, "messaging_product"),
+        (
+            {"messaging_product": "whatsapp", "recipient_type": "group", "text": {"body": "x"}},
+            "recipient_type",
+        ),
+        ({"messaging_product": "whatsapp", "to": "1", "type": "image"}, "'image' object"),
+        ({"messaging_product": "whatsapp", "to": "1"}, "'text' object"),
+    ],
+)
+def test_send_envelope_problems(body: dict[str, object], problem: str | None) -> None:
+    found = rules.send_problem(body)
+    assert found is None if problem is None else problem in str(found)
+
+
+def test_contact_status() -> None:
+    assert rules.contact_status("+1 631-555-1181") == {
+        "input": "+1 631-555-1181",
+        "status": "valid",
+        "wa_id": "16315551181",
+    }
+    assert rules.contact_status("+1 631-555-0000") == {"input": "+1 631-555-0000", "status": "invalid"}
+    assert rules.contact_status("call me") == {"input": "call me", "status": "invalid"}
+
+
+def test_billing_is_free_inside_the_service_window() -> None:
+    service = rules.billing("1555", "1631", "service")
+    assert service["pricing"] == {
+        "billable": False,
+        "pricing_model": "PMP",
+        "type": "free_customer_service",
+        "category": "service",
+    }
+    marketing = rules.billing("1555", "1631", "marketing")
+    assert marketing["pricing"]["billable"] is True
+    assert marketing["conversation"]["origin"] == {"type": "marketing"}
+    assert rules.billing("1555", "1631", "service") == service, "deterministic"
 
 
 def test_statuses_are_batched_per_business_in_order() -> None:
@@ -83,9 +153,13 @@ def test_inbound_control_messages() -> None:
     assert user == "16315551181"
     assert message["image"]["mime_type"] == "image/png"
     assert state.media[message["image"]["id"]].data.startswith(b"\x89PNG")
-    with pytest.raises(InboundError):
+    with pytest.raises(ControlError):
         inbound_message({"from": "16315550000", "type": "text", "text": {"body": "x"}}, state)
-    with pytest.raises(InboundError):
+    with pytest.raises(ControlError):
         inbound_message({"from": "16315551181", "type": "hologram"}, state)
-    with pytest.raises(InboundError):
+    with pytest.raises(ControlError):
         inbound_message({"from": "16315551181", "type": "image", "image": {"data": "***"}}, state)
+    with pytest.raises(ControlError, match="body"):
+        inbound_message({"from": "16315551181", "type": "text", "text": {}}, state)
+    with pytest.raises(ControlError, match="needs a 'location' object"):
+        inbound_message({"from": "16315551181", "type": "location"}, state)

@@ -1,98 +1,34 @@
-"""The sandbox: a WhatsApp network for development and tests, speaking the Cloud API wire format.
+"""The sandbox's HTTP surface: the Cloud API (plus documented extensions) and the control API.
 
-Routes are thin: the rules live in `rules.py`/`templates.py`, state in `state.py`, event delivery in
-`events.py`, the control API's parsing in `control.py`. Behaviour is deterministic for a given seed.
+Routes are thin: the simulation lives in `network.py`, the rules in `rules.py`/`templates.py`,
+event delivery in `events.py`. Cloud API routes answer errors in the Cloud API's shape (that is
+what the CoreApp's gateway parses); control routes answer `{"error": <why>}`, as a test tool should.
 """
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import logging
-import random
-import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import ValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from wabiz.kit.httpapp import JSON, serve
 from wabiz.kit.logs import setup
 from wabiz.kit.phone import normalize
 from wabiz.sandbox import rules
-from wabiz.sandbox.cloud_errors import CloudError, invalid, status_errors
+from wabiz.sandbox.cloud_errors import CloudError, invalid
 from wabiz.sandbox.config import SandboxConfig
-from wabiz.sandbox.control import Behaviour, InboundError, inbound_message
-from wabiz.sandbox.events import EventPoster
+from wabiz.sandbox.control import Behaviour, ControlError
 from wabiz.sandbox.multipart import form_fields
-from wabiz.sandbox.state import SandboxState
-from wabiz.sandbox.templates import template_error
+from wabiz.sandbox.network import Sandbox
 
 log = logging.getLogger(__name__)
-VERIFICATION_CODE = "123456"
-
-
-class Sandbox:
-    """State, behaviour and the event poster of one running sandbox."""
-
-    def __init__(self, config: SandboxConfig) -> None:
-        self.config = config
-        self.state = SandboxState()
-        self.behaviour = Behaviour(
-            webhook_url=config.webhook_url,
-            sent_delay=config.sent_delay,
-            delivered_delay=config.delivered_delay,
-            read_delay=config.read_delay,
-            failure_rate=config.failure_rate,
-            enforce_window=config.enforce_window,
-            seed=config.seed,
-        )
-        self.random = random.Random(config.seed)  # noqa: S311 (simulation, not security)
-        self.events = EventPoster(lambda: self.behaviour.webhook_url, config.app_secret.get_secret_value())
-
-    def check_token(self, request: Request) -> None:
-        given = request.headers.get("authorization", "")
-        expected = "Bearer " + self.config.token.get_secret_value()
-        if not hmac.compare_digest(given.encode(), expected.encode()):
-            raise CloudError(401, 190, "Invalid OAuth access token")
-
-    def business(self, pnid: str) -> str:
-        if pnid not in self.state.verified:
-            raise CloudError(400, 100, f"Unsupported post request. Object with ID '{pnid}' does not exist")
-        return pnid
-
-    def schedule_statuses(self, pnid: str, wamid: str, to: str, body: dict[str, Any]) -> None:
-        error = self.delivery_error(pnid, to, body)
-        base: dict[str, Any] = {"id": wamid, "recipient_id": to}
-        if body.get("biz_opaque_callback_data"):
-            base["biz_opaque_callback_data"] = body["biz_opaque_callback_data"]
-        loop = asyncio.get_running_loop()
-        if error is not None:
-            failed = base | {"status": "failed", "errors": status_errors(error, rules.ERROR_TITLES[error])}
-            loop.call_later(self.behaviour.sent_delay, self._emit, pnid, failed)
-            return
-        for status, delay in (
-            ("sent", self.behaviour.sent_delay),
-            ("delivered", self.behaviour.delivered_delay),
-            ("read", self.behaviour.read_delay),
-        ):
-            loop.call_later(delay, self._emit, pnid, base | {"status": status})
-
-    def delivery_error(self, pnid: str, to: str, body: dict[str, Any]) -> int | None:
-        kind = str(body.get("type", "text"))
-        window = rules.window_open(self.state.last_inbound.get((pnid, to)), time.time())
-        error = rules.delivery_error(kind, to, window, self.behaviour.enforce_window)
-        if error is None and kind == "template":
-            error = template_error(body.get("template"))
-        if error is None and self.random.random() < self.behaviour.failure_rate:
-            error = rules.GENERIC
-        return error
-
-    def _emit(self, pnid: str, status: dict[str, Any]) -> None:
-        self.events.status(pnid, status | {"timestamp": str(int(time.time()))})
 
 
 async def _json(request: Request) -> dict[str, Any]:
@@ -105,153 +41,140 @@ async def _json(request: Request) -> dict[str, Any]:
     return body
 
 
-def _cloud_routes(app: FastAPI, sandbox: Sandbox) -> None:
-    @app.post("/{version}/account")
-    async def request_code(version: str, request: Request) -> JSON:
-        sandbox.check_token(request)
-        body = await _json(request)
-        pnid = normalize(f"{body.get('cc', '')}{body.get('phone_number', '')}") or ""
-        if not rules.is_whatsapp_user(pnid) or body.get("method") not in ("sms", "voice"):
-            raise invalid("cc + phone_number must form a valid number and method must be sms or voice")
-        if pnid in sandbox.state.verified:
-            return JSON({"status": "registered", "phone_number_id": pnid})
-        sandbox.state.pending.add(pnid)
-        return JSON({"status": "code_sent", "vname": f"wabiz sandbox {pnid}"})
+def _token_check(sandbox: Sandbox) -> Callable[[Request], Awaitable[None]]:
+    expected = ("Bearer " + sandbox.config.token.get_secret_value()).encode()
 
-    @app.post("/{version}/account/verify")
-    async def verify(version: str, request: Request) -> JSON:
-        sandbox.check_token(request)
-        body = await _json(request)
-        pnid = normalize(f"{body.get('cc', '')}{body.get('phone_number', '')}") or ""
-        if pnid not in sandbox.state.pending | sandbox.state.verified:
-            raise invalid("request a code first (POST /{version}/account)")
-        if str(body.get("code")) != VERIFICATION_CODE:
-            raise CloudError(400, 136025, "Verification code is incorrect")
-        sandbox.state.verified.add(pnid)
-        return JSON({"status": "registered", "phone_number_id": pnid})
+    async def authorized(request: Request) -> None:
+        given = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            raise CloudError(401, 190, "Invalid OAuth access token - Cannot parse access token")
 
-    @app.post("/{version}/{pnid}/messages")
-    async def send(version: str, pnid: str, request: Request) -> JSON:
-        sandbox.check_token(request)
-        business = sandbox.business(pnid)
+    return authorized
+
+
+def _cloud_routes(sandbox: Sandbox) -> APIRouter:
+    router = APIRouter(dependencies=[Depends(_token_check(sandbox))])
+
+    @router.post("/{version}/account")
+    async def request_code(request: Request) -> JSON:
+        return JSON(sandbox.request_code(await _json(request)))
+
+    @router.post("/{version}/account/verify")
+    async def verify(request: Request) -> JSON:
+        return JSON(sandbox.verify(await _json(request)))
+
+    @router.post("/{version}/{pnid}/messages")
+    async def send(pnid: str, request: Request) -> JSON:
+        sandbox.business(pnid)
         body = await _json(request)
-        if body.get("messaging_product") != "whatsapp":
-            raise invalid("messaging_product must be 'whatsapp'")
         if body.get("status") == "read":
-            sandbox.state.read_marks.append(str(body.get("message_id")))
+            sandbox.mark_read(body)
             return JSON({"success": True})
-        to = normalize(str(body.get("to", "")))
-        if not to:
-            raise invalid("to must be a phone number")
-        entry = sandbox.state.record_send(to, body)
-        sandbox.schedule_statuses(business, entry.id, to, body)
+        wa_id, wamid = sandbox.send(pnid, body)
         return JSON(
             {
                 "messaging_product": "whatsapp",
-                "contacts": [{"input": body["to"], "wa_id": to}],
-                "messages": [{"id": entry.id}],
+                "contacts": [{"input": body.get("to"), "wa_id": wa_id}],
+                "messages": [{"id": wamid}],
             }
         )
 
-    @app.post("/{version}/{pnid}/contacts")
-    async def contacts(version: str, pnid: str, request: Request) -> JSON:
-        sandbox.check_token(request)
+    @router.post("/{version}/{pnid}/contacts")
+    async def contacts(pnid: str, request: Request) -> JSON:
         sandbox.business(pnid)
         numbers = (await _json(request)).get("contacts")
         if not isinstance(numbers, list):
             raise invalid("contacts must be a list of phone numbers")
-        results = []
-        for number in numbers:
-            digits = normalize(str(number))
-            valid = digits is not None and rules.is_whatsapp_user(digits)
-            result = {"input": number, "status": "valid" if valid else "invalid"}
-            results.append(result | ({"wa_id": digits} if valid else {}))
-        return JSON({"contacts": results})
+        return JSON({"contacts": [rules.contact_status(number) for number in numbers]})
 
-    @app.post("/{version}/{pnid}/media")
-    async def upload(version: str, pnid: str, request: Request) -> JSON:
-        sandbox.check_token(request)
+    @router.post("/{version}/{pnid}/media")
+    async def upload(pnid: str, request: Request) -> JSON:
         sandbox.business(pnid)
         fields = form_fields(request.headers.get("content-type", ""), await request.body())
-        if "file" not in fields:
-            raise invalid("multipart field 'file' is required")
-        data, part_type = fields["file"]
-        declared = fields.get("type", (b"", ""))[0].decode() or part_type
-        return JSON({"id": sandbox.state.store_media(data, declared)})
+        return JSON({"id": sandbox.upload(fields)})
 
-    @app.get("/{version}/{media_id}")
-    async def media_info(version: str, media_id: str, request: Request) -> JSON:
-        sandbox.check_token(request)
-        media = sandbox.state.media.get(media_id)
-        if media is None:
-            raise CloudError(404, 100, f"Media '{media_id}' does not exist")
-        return JSON(
-            {
-                "messaging_product": "whatsapp",
-                "url": f"{sandbox.config.base_url}/media-download/{media_id}",
-                "mime_type": media.mime_type,
-                "sha256": media.sha256,
-                "file_size": len(media.data),
-                "id": media_id,
-            }
-        )
+    @router.get("/media-download/{media_id}")
+    async def download(media_id: str) -> Response:
+        media = sandbox.media(media_id)
+        return Response(media.data, media_type=media.mime_type)
+
+    # Matches every two-segment GET, so the app includes this router after the control routes.
+    @router.get("/{version}/{media_id}")
+    async def media_info(media_id: str) -> JSON:
+        return JSON(sandbox.media_info(media_id))
+
+    return router
 
 
-def _control_routes(app: FastAPI, sandbox: Sandbox) -> None:
-    @app.get("/healthz")
+def _control_routes(sandbox: Sandbox) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/healthz")
     async def healthz() -> JSON:
         return JSON({"status": "ok"})
 
-    @app.get("/media-download/{media_id}")
-    async def download(media_id: str, request: Request) -> Response:
-        sandbox.check_token(request)
-        media = sandbox.state.media.get(media_id)
-        if media is None:
-            raise CloudError(404, 100, f"Media '{media_id}' does not exist")
-        return Response(media.data, media_type=media.mime_type)
-
-    @app.post("/control/inbound")
+    @router.post("/control/inbound")
     async def inbound(request: Request) -> JSON:
-        try:
-            body = orjson.loads(await request.body())
-            user, message = inbound_message(body, sandbox.state)
-        except (InboundError, orjson.JSONDecodeError) as exc:
-            return JSON({"error": str(exc)}, status_code=400)
-        pnid = str(body.get("to") or next(iter(sorted(sandbox.state.verified)), ""))
-        if pnid not in sandbox.state.verified:
-            return JSON({"error": "no registered business number to write to"}, status_code=409)
-        sandbox.state.last_inbound[(pnid, user)] = time.time()
-        profile = {"profile": {"name": str(body.get("profile_name") or "Sandbox User")}, "wa_id": user}
-        sandbox.events.message(pnid, {"contacts": [profile], "messages": [message]})
-        return JSON({"id": message["id"]})
+        return JSON({"id": sandbox.inbound(_control_body(await request.body()))})
 
-    @app.get("/control/messages")
+    @router.get("/control/messages")
     async def received(to: str | None = None) -> JSON:
-        return JSON(
-            sandbox.state.summary(normalize(to) if to else None) | {"read_marks": sandbox.state.read_marks}
-        )
+        summary = sandbox.state.summary(normalize(to) if to else None)
+        return JSON(summary | {"read_marks": sandbox.state.read_marks})
 
-    @app.post("/control/reset")
+    @router.post("/control/reset")
     async def reset() -> JSON:
-        sandbox.state.received.clear()
-        sandbox.state.read_marks.clear()
+        sandbox.state.forget_received()
         return JSON({"status": "ok"})
 
-    @app.get("/control/config")
+    @router.get("/control/config")
     async def get_config() -> JSON:
         return JSON(sandbox.behaviour.model_dump())
 
-    @app.patch("/control/config")
+    @router.patch("/control/config")
     async def patch_config(request: Request) -> JSON:
+        changes = _control_body(await request.body())
         try:
-            changed = Behaviour.model_validate(
-                sandbox.behaviour.model_dump() | orjson.loads(await request.body())
-            )
-        except (ValidationError, orjson.JSONDecodeError, TypeError) as exc:
-            return JSON({"error": str(exc)}, status_code=400)
-        sandbox.behaviour = changed
-        sandbox.random.seed(changed.seed)
-        return JSON(changed.model_dump())
+            behaviour = Behaviour.model_validate(sandbox.behaviour.model_dump() | changes)
+        except ValidationError as exc:
+            raise ControlError(str(exc)) from None
+        sandbox.reconfigure(behaviour)
+        return JSON(behaviour.model_dump())
+
+    @router.get("/control/templates")
+    async def templates() -> JSON:
+        return JSON(sandbox.catalogue.listing())
+
+    return router
+
+
+def _control_body(raw: bytes) -> dict[str, Any]:
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise ControlError(f"malformed JSON: {exc}") from None
+    if not isinstance(body, dict):
+        raise ControlError("the body must be a JSON object")
+    return body
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    async def on_cloud_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, CloudError)
+        return exc.response()
+
+    async def on_control_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ControlError)
+        return JSON({"error": str(exc)}, status_code=exc.status)
+
+    async def on_http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        details = f"{request.method} {request.url.path}: {exc.detail}"
+        return CloudError(exc.status_code, 100, "Unsupported request", details).response()
+
+    app.add_exception_handler(CloudError, on_cloud_error)
+    app.add_exception_handler(ControlError, on_control_error)
+    app.add_exception_handler(StarletteHTTPException, on_http)
 
 
 def create_app(config: SandboxConfig) -> FastAPI:
@@ -266,14 +189,9 @@ def create_app(config: SandboxConfig) -> FastAPI:
 
     app = FastAPI(title="wabiz sandbox", lifespan=lifespan, openapi_url=None)
     app.state.sandbox = sandbox
-
-    async def on_cloud_error(request: Request, exc: Exception) -> Response:
-        assert isinstance(exc, CloudError)
-        return exc.response()
-
-    app.add_exception_handler(CloudError, on_cloud_error)
-    _control_routes(app, sandbox)
-    _cloud_routes(app, sandbox)
+    _install_error_handlers(app)
+    app.include_router(_control_routes(sandbox))
+    app.include_router(_cloud_routes(sandbox))
     return app
 
 

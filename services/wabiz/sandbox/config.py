@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class SandboxConfig(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="WABIZ_SANDBOX_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="WABIZ_SANDBOX_", extra="ignore", validate_by_name=True)
 
     host: str = "127.0.0.1"
     port: int = 9092
@@ -21,6 +23,9 @@ class SandboxConfig(BaseSettings):
     read_delay: float = Field(0.2, ge=0)
     failure_rate: float = Field(0.0, ge=0, le=1)
     enforce_window: bool = True
+    templates_file: Path | None = Field(
+        None, description="JSON template catalogue (format in docs/sandbox.md); default: the built-in one"
+    )
     log_level: str = Field("INFO", validation_alias="WABIZ_LOG_LEVEL")
 
     @property

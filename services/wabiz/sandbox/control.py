@@ -34,8 +34,12 @@ class Behaviour(BaseModel):
     seed: int = 0
 
 
-class InboundError(ValueError):
-    """A control request the sandbox cannot turn into a message; the text says why."""
+class ControlError(Exception):
+    """A control request the sandbox cannot carry out; answered `{"error": <why>}` with `status`."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 def _media_object(kind: str, given: dict[str, Any], state: SandboxState) -> dict[str, Any]:
@@ -44,7 +48,7 @@ def _media_object(kind: str, given: dict[str, Any], state: SandboxState) -> dict
         try:
             data = base64.b64decode(str(given["data"]), validate=True)
         except (binascii.Error, ValueError):
-            raise InboundError(f"{kind}.data must be base64") from None
+            raise ControlError(f"{kind}.data must be base64") from None
     else:
         data = sample_bytes(kind, mime_type)
     media_id = state.store_media(data, mime_type)
@@ -58,33 +62,38 @@ def _media_object(kind: str, given: dict[str, Any], state: SandboxState) -> dict
     return out
 
 
-def inbound_message(request: Any, state: SandboxState) -> tuple[str, dict[str, Any]]:
-    """(user wa_id, Cloud API message object) for a `POST /control/inbound` body."""
-    if not isinstance(request, dict):
-        raise InboundError("the body must be a JSON object")
-    user = normalize(str(request.get("from", "")))
-    if not user or not is_whatsapp_user(user):
-        raise InboundError("from must be a WhatsApp user's number (8-15 digits, not ending in 0000)")
-    kind = request.get("type")
-    if kind not in MEDIA_KINDS | PASS_THROUGH_KINDS:
-        raise InboundError(
-            f"type {kind!r} is not supported; use one of {sorted(MEDIA_KINDS | PASS_THROUGH_KINDS)}"
-        )
+def _typed_object(kind: str, request: dict[str, Any], state: SandboxState) -> Any:
+    """The message's typed object; media gets stored bytes (given or generated) and an id."""
     given = request.get(kind, {})
     if kind in MEDIA_KINDS:
         if not isinstance(given, dict):
-            raise InboundError(f"{kind} must be an object")
-        typed: Any = _media_object(kind, given, state)
-    elif kind not in request:
-        raise InboundError(f"a {kind} message needs a {kind!r} object")
-    else:
-        typed = given
+            raise ControlError(f"{kind} must be an object")
+        return _media_object(kind, given, state)
+    if kind not in request:
+        raise ControlError(f"a {kind} message needs a {kind!r} object")
+    if kind == "text" and not (isinstance(given, dict) and isinstance(given.get("body"), str)):
+        raise ControlError('a text message needs text: {"body": "<string>"}')
+    return given
+
+
+def inbound_message(request: Any, state: SandboxState) -> tuple[str, dict[str, Any]]:
+    """(user wa_id, Cloud API message object) for a `POST /control/inbound` body."""
+    if not isinstance(request, dict):
+        raise ControlError("the body must be a JSON object")
+    user = normalize(str(request.get("from", "")))
+    if not user or not is_whatsapp_user(user):
+        raise ControlError("from must be a WhatsApp user's number (8-15 digits, not ending in 0000)")
+    kind = request.get("type")
+    if kind not in MEDIA_KINDS | PASS_THROUGH_KINDS:
+        raise ControlError(
+            f"type {kind!r} is not supported; use one of {sorted(MEDIA_KINDS | PASS_THROUGH_KINDS)}"
+        )
     message: dict[str, Any] = {
         "from": user,
         "id": new_wamid(),
         "timestamp": str(int(time.time())),
         "type": kind,
-        kind: typed,
+        kind: _typed_object(kind, request, state),
     }
     if isinstance(request.get("context"), dict):
         message["context"] = request["context"]

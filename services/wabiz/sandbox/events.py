@@ -2,13 +2,16 @@
 
 Statuses that fall due close together travel in one POST (many `statuses` in one change), as Meta
 does under load; at 1,000 messages/s that turns 3,000 status events a second into a few dozen
-requests. One worker posts in order, retrying while the client is unreachable (a CoreApp
-restarting), so events are delayed rather than lost.
+requests. While a POST is in flight the next batch keeps filling, so a slow client gets fewer,
+larger POSTs rather than a backlog of small ones. One worker posts in order (a message's `sent`
+never overtakes its `delivered`), retrying for about a minute while the client is unreachable (a
+CoreApp restarting), so events are delayed rather than lost.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -71,6 +74,8 @@ def batch_events(events: list[tuple[str, str, dict[str, Any]]]) -> list[dict[str
 
 
 class EventPoster:
+    """The one worker that batches, signs and posts events, in the order they fell due."""
+
     def __init__(self, webhook_url: Callable[[], str | None], app_secret: str) -> None:
         self._url, self._secret = webhook_url, app_secret
         self._pending: list[tuple[str, str, dict[str, Any]]] = []
@@ -85,6 +90,8 @@ class EventPoster:
     async def stop(self) -> None:
         if self._task:
             self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
         if self._session:
             await self._session.close()
 
@@ -103,22 +110,33 @@ class EventPoster:
             self._wake.clear()
             events, self._pending = self._pending, []
             for body in batch_events(events):
-                await self._post(body)
+                try:
+                    await self._post(body)
+                except Exception:  # the worker must outlive any one bad event
+                    log.exception("could not post a webhook event")
 
     async def _post(self, body: dict[str, Any]) -> None:
         raw = orjson.dumps(body)
         headers = {"Content-Type": "application/json", HEADER: sign(self._secret, raw)}
         for delay in (*RETRY_DELAYS_S, None):
             url = self._url()
-            if url and self._session:
-                try:
-                    async with self._session.post(url, data=raw, headers=headers) as answer:
-                        if answer.status == 200:
-                            return
-                        log.warning("webhook %s answered %s", url, answer.status)
-                except (aiohttp.ClientError, TimeoutError) as exc:
-                    log.warning("webhook %s unreachable: %s", url, exc)
+            if not url:
+                log.warning("no webhook_url configured; dropping an event (PATCH /control/config)")
+                return
+            if await self._attempt(url, raw, headers):
+                return
             if delay is None:
                 log.error("dropping a webhook event after %d attempts", len(RETRY_DELAYS_S) + 1)
                 return
             await asyncio.sleep(delay)
+
+    async def _attempt(self, url: str, raw: bytes, headers: dict[str, str]) -> bool:
+        assert self._session is not None, "start() first"
+        try:
+            async with self._session.post(url, data=raw, headers=headers) as answer:
+                if 200 <= answer.status < 300:
+                    return True
+                log.warning("webhook %s answered %s", url, answer.status)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("webhook %s unreachable: %r", url, exc)
+        return False

@@ -13,14 +13,11 @@ def new_wamid() -> str:
     return "wamid." + secrets.token_urlsafe(24)
 
 
-@dataclass
+@dataclass(frozen=True)
 class StoredMedia:
     data: bytes
     mime_type: str
-
-    @property
-    def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+    sha256: str
 
 
 @dataclass
@@ -55,11 +52,9 @@ class SandboxState:
     media: dict[str, StoredMedia] = field(default_factory=dict)
     received: dict[str, Received] = field(default_factory=dict)
     read_marks: list[str] = field(default_factory=list)
-    total_sends: int = 0
 
     def record_send(self, to: str, body: dict[str, Any]) -> Received:
         """Deduplicate on the client's id (`biz_opaque_callback_data`), as a network log would."""
-        self.total_sends += 1
         client_id = body.get("biz_opaque_callback_data")
         key = str(client_id) if client_id else new_wamid()
         existing = self.received.get(key)
@@ -70,9 +65,14 @@ class SandboxState:
         self.received[key] = entry
         return entry
 
+    def forget_received(self) -> None:
+        """`POST /control/reset`: a fresh log of sends; registrations, windows and media stay."""
+        self.received.clear()
+        self.read_marks.clear()
+
     def store_media(self, data: bytes, mime_type: str) -> str:
         media_id = secrets.token_hex(16)
-        self.media[media_id] = StoredMedia(data, mime_type)
+        self.media[media_id] = StoredMedia(data, mime_type, hashlib.sha256(data).hexdigest())
         return media_id
 
     def summary(self, to: str | None) -> dict[str, Any]:

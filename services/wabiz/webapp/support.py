@@ -33,6 +33,11 @@ async def support(admin: Admin, state: State) -> JSON:
                     "version": __version__,
                     "database": engine,
                     "shards": shard_map.shards,
+                    "account": {
+                        "state": shard_map.state,
+                        "cc": shard_map.cc,
+                        "phone_number": shard_map.phone_number,
+                    },
                     "leases": [
                         {
                             "name": row.name,

@@ -7,7 +7,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class ReceiverConfig(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="WABIZ_RECEIVER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="WABIZ_RECEIVER_", extra="ignore", validate_by_name=True)
 
     host: str = "127.0.0.1"
     port: int = 9093

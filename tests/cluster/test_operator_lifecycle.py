@@ -1,0 +1,268 @@
+"""The operator against the real API server, with exactly the chart's RBAC (a token of the chart's
+ServiceAccount): children, status, placement by the real scheduler, scaling, drift, deletion."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+import yaml
+
+from tests.cluster.conftest import ROOT
+from tests.stack.helpers import eventually
+from tests.tooling.control_plane import ControlPlane
+from tests.tooling.k8s_tools import ensure_tools
+from wabiz.local.ports import pick
+from wabiz.local.postgres import EmbeddedPostgres
+from wabiz.local.s3 import ACCESS_KEY, SECRET_KEY, LocalS3
+
+OPERATOR_NAMESPACE = "wabiz-system"
+SERVICE_ACCOUNT = "wabiz-wabiz-operator"
+
+
+def chart_rbac(cluster: ControlPlane) -> None:
+    rendered = subprocess.run(
+        [
+            str(ensure_tools()["helm"]),
+            "template",
+            "wabiz",
+            str(ROOT / "charts" / "wabiz-operator"),
+            "-n",
+            OPERATOR_NAMESPACE,
+            "--show-only",
+            "templates/serviceaccount.yaml",
+            "--show-only",
+            "templates/rbac.yaml",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    cluster.kubectl("create", "namespace", OPERATOR_NAMESPACE, check=False)
+    cluster.kubectl("apply", "-f", "-", stdin=rendered)
+
+
+def token_kubeconfig(cluster: ControlPlane, path: Path) -> Path:
+    token = cluster.kubectl(
+        "create", "token", SERVICE_ACCOUNT, "-n", OPERATOR_NAMESPACE, "--duration=3h"
+    ).stdout.strip()
+    admin = yaml.safe_load(cluster.kubeconfig.read_text())
+    admin["users"] = [{"name": "operator", "user": {"token": token}}]
+    admin["contexts"] = [{"name": "test", "context": {"cluster": "test", "user": "operator"}}]
+    path.write_text(yaml.safe_dump(admin))
+    return path
+
+
+@pytest.fixture(scope="module")
+def operator_log(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """`wabiz operator` in a subprocess, authenticated as the chart's ServiceAccount."""
+    workdir = tmp_path_factory.mktemp("operator")
+    chart_rbac(cluster)
+    env = {
+        **os.environ,
+        "KUBECONFIG": str(token_kubeconfig(cluster, workdir / "operator.kubeconfig")),
+        "WABIZ_OPERATOR_DRIFT_SECONDS": "3",
+        "WABIZ_OPERATOR_RETRY_SECONDS": "2",
+        "WABIZ_OPERATOR_LIVENESS": f"http://127.0.0.1:{pick()}/healthz",
+    }
+    log = workdir / "operator.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "wabiz.cli", "operator"], env=env, stdout=out, stderr=subprocess.STDOUT
+        )
+    yield log
+    process.terminate()
+    process.wait(30)
+
+
+def get(cluster: ControlPlane, namespace: str, *what: str) -> Any:
+    result = cluster.kubectl("get", *what, "-n", namespace, "-o", "json", check=False)
+    return json.loads(result.stdout) if result.returncode == 0 else None
+
+
+def condition(cluster: ControlPlane, namespace: str, kind: str) -> str | None:
+    obj = get(cluster, namespace, "wac", "acme") or {}
+    found = [c for c in (obj.get("status") or {}).get("conditions", []) if c["type"] == kind]
+    return found[0]["status"] if found else None
+
+
+def create_client(cluster: ControlPlane, namespace: str, s3: LocalS3) -> None:
+    # No storage provisioner runs here: a pre-made volume for the database's claim to bind to.
+    volume = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": f"{namespace}-db"},
+        "spec": {
+            "capacity": {"storage": "20Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "hostPath": {"path": f"/tmp/{namespace}-db"},
+            "persistentVolumeReclaimPolicy": "Delete",
+        },
+    }
+    cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(volume))
+    cluster.kubectl(
+        "create",
+        "secret",
+        "generic",
+        "media-credentials",
+        "-n",
+        namespace,
+        f"--from-literal=accessKeyId={ACCESS_KEY}",
+        f"--from-literal=secretAccessKey={SECRET_KEY}",
+    )
+    client = yaml.safe_load((ROOT / "crds" / "examples" / "managed.yaml").read_text())
+    client["spec"]["media"]["s3"]["endpoint"] = s3.endpoint
+    client["spec"]["webhooks"].pop("secretRef")
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(client))
+
+
+def test_lifecycle(cluster: ControlPlane, operator_log: Path, namespace: str, s3: LocalS3) -> None:
+    create_client(cluster, namespace, s3)
+    for kind, name in [
+        ("secret", "acme-secrets"),
+        ("configmap", "acme-config"),
+        ("statefulset", "acme-postgres"),
+        ("statefulset", "acme-coreapp"),
+        ("deployment", "acme-webapp"),
+        ("service", "acme-webapp"),
+        ("service", "acme-coreapp"),
+        ("pdb", "acme-coreapp"),
+        ("deployment", "acme-sandbox"),
+    ]:
+        eventually(
+            lambda kind=kind, name=name: get(cluster, namespace, kind, name),
+            timeout=90,
+            what=f"{kind}/{name}",
+        )
+    eventually(lambda: condition(cluster, namespace, "Ready") == "True", timeout=120, what="Ready=True")
+    assert condition(cluster, namespace, "MediaReady") == "True"
+
+    pods = get(cluster, namespace, "pods")["items"]
+    nodes = {p["metadata"]["labels"].get("app.kubernetes.io/component"): set() for p in pods}
+    for pod in pods:
+        nodes[pod["metadata"]["labels"].get("app.kubernetes.io/component")].add(pod["spec"].get("nodeName"))
+    assert nodes["database"] == {"db-1"}, "the database runs on the database node"
+    assert "db-1" not in nodes["webapp"] | nodes["coreapp"], "nothing else shares its node"
+    assert len(nodes["webapp"]) == 2, "WebApp replicas spread over nodes"
+
+    cluster.kubectl("scale", "wac/acme", "--replicas=4", "-n", namespace)
+    eventually(
+        lambda: get(cluster, namespace, "statefulset", "acme-coreapp")["spec"]["replicas"] == 4,
+        timeout=60,
+        what="4 CoreApps after kubectl scale",
+    )
+
+    cluster.kubectl("delete", "service", "acme-webapp", "-n", namespace)
+    eventually(
+        lambda: get(cluster, namespace, "service", "acme-webapp"), timeout=60, what="the deleted Service back"
+    )
+
+    events = get(cluster, namespace, "events")["items"]
+    assert any(e["involvedObject"]["name"] == "acme" and e["reason"] == "Ready" for e in events)
+
+    cluster.kubectl("delete", "wac", "acme", "-n", namespace, "--wait=true", "--timeout=60s")
+    eventually(
+        lambda: get(cluster, namespace, "statefulset", "acme-coreapp") is None,
+        timeout=90,
+        what="children gone",
+    )
+    log = operator_log.read_text(errors="replace")
+    assert "403" not in log and "Forbidden" not in log, log[-3000:]
+
+
+def bucket_exists(s3: LocalS3, bucket: str) -> bool:
+    import boto3
+
+    client = boto3.client(
+        "s3",
+        endpoint_url=s3.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=ACCESS_KEY,
+        aws_secret_access_key=SECRET_KEY,
+    )
+    try:
+        return bucket in {b["Name"] for b in client.list_buckets()["Buckets"]}
+    finally:
+        client.close()
+
+
+def test_external_database_and_bucket_deletion_policy(
+    cluster: ControlPlane, operator_log: Path, namespace: str, s3: LocalS3, postgres: EmbeddedPostgres
+) -> None:
+    """External mode against a real PostgreSQL (the database is created); Delete policy removes
+    the bucket when the resource goes."""
+    password = postgres.password_file.read_text().strip()
+    cluster.kubectl(
+        "create",
+        "secret",
+        "generic",
+        "db",
+        "-n",
+        namespace,
+        "--from-literal=username=wabiz",
+        f"--from-literal=password={password}",
+    )
+    cluster.kubectl(
+        "create",
+        "secret",
+        "generic",
+        "media",
+        "-n",
+        namespace,
+        f"--from-literal=accessKeyId={ACCESS_KEY}",
+        f"--from-literal=secretAccessKey={SECRET_KEY}",
+    )
+    client = {
+        "apiVersion": "wabiz.io/v1alpha1",
+        "kind": "WhatsAppClient",
+        "metadata": {"name": "ext"},
+        "spec": {
+            "database": {
+                "external": {
+                    "host": "127.0.0.1",
+                    "port": postgres.port,
+                    "name": f"ext_{namespace}",
+                    "sslMode": "disable",
+                    "credentialsSecretRef": {"name": "db"},
+                }
+            },
+            "media": {
+                "s3": {
+                    "endpoint": s3.endpoint,
+                    "bucket": f"ext-{namespace}",
+                    "credentialsSecretRef": {"name": "media"},
+                },
+                "deletionPolicy": "Delete",
+            },
+        },
+    }
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(client))
+
+    def database_ready() -> bool:
+        obj = get(cluster, namespace, "wac", "ext") or {}
+        return any(
+            c["type"] == "DatabaseReady" and c["status"] == "True"
+            for c in (obj.get("status") or {}).get("conditions", [])
+        )
+
+    eventually(database_ready, timeout=90, what="DatabaseReady for the external database")
+    dsn = postgres.url("postgres").replace("postgresql+psycopg://", "postgresql://", 1)
+    with psycopg.connect(dsn) as conn:
+        created = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (f"ext_{namespace}",)
+        ).fetchone()
+    assert created, "the operator creates the database on the external server"
+    eventually(lambda: bucket_exists(s3, f"ext-{namespace}"), timeout=60, what="the bucket created")
+    cluster.kubectl("delete", "wac", "ext", "-n", namespace, "--timeout=60s")
+    eventually(
+        lambda: not bucket_exists(s3, f"ext-{namespace}"),
+        timeout=60,
+        what="the bucket deleted (policy Delete)",
+    )
