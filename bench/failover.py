@@ -61,16 +61,16 @@ async def _probe(
     """Open loop: a send every 100 ms (not waiting for answers) until one is delivered or timeout."""
     slots = asyncio.Semaphore(10_000)  # unbounded in practice: the probe must not wait on itself
     tasks: list[asyncio.Task[Sample]] = []
-    deadline, restored = time.monotonic() + bound, None
-    while restored is None and time.monotonic() < deadline:
+    began, restored = time.monotonic(), None
+    while restored is None and time.monotonic() < began + bound:
         n = len(tasks)
         send = send_one(
             client, urls["send"], users[n % len(users)], f"after kill {n}", time.perf_counter(), slots
         )
         tasks.append(asyncio.create_task(send))
-        await asyncio.sleep(PROBE_INTERVAL)
         await _poll(client, urls["receiver"], log)
         restored = _restored(tasks, log)
+        await asyncio.sleep(max(0.0, began + (n + 1) * PROBE_INTERVAL - time.monotonic()))
     return list(await asyncio.gather(*tasks)), restored
 
 

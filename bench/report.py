@@ -71,7 +71,8 @@ def _short(error: str, width: int = 160) -> str:
 def _row(run: dict[str, Any]) -> str:
     """One table line; a failed or skipped shard count says so instead of showing zeros."""
     if "error" in run:
-        return f"{run['shards']:>6}  failed: {_short(run['error'])}"
+        verdict = "" if run["error"].startswith("skipped") else "failed: "
+        return f"{run['shards']:>6}  {verdict}{_short(run['error'])}"
     lat, lag = run["send_latency_ms"], run["delivery_lag_ms"]
     errors = ", ".join(f"{k}×{v}" for k, v in run["errors_by_code"].items()) or "-"
     return (

@@ -21,7 +21,7 @@ from typing import Any
 
 from bench import cpu, drain, failover, load, report
 from bench.stack import prepare, start
-from bench.stats import summary_ms
+from bench.stats import percentile_by_second, summary_ms
 from wabiz import __version__
 from wabiz.local.stack import Stack
 
@@ -104,6 +104,8 @@ def _figures(
     """The per-request figures; the lag counts only messages whose `delivered` callback came."""
     accepted = result.accepted
     lags = [log.delivered[i] - at for i, at in accepted.items() if i in log.delivered]
+    start = min(accepted.values(), default=0.0)
+    lag_points = [(at - start, log.delivered[i] - at) for i, at in accepted.items() if i in log.delivered]
     return {
         "shards": shards,
         "coreapps": shards + 1,
@@ -117,6 +119,9 @@ def _figures(
         "send_latency_ms": summary_ms([s.latency for s in result.samples]),
         "latency_from_schedule_ms": summary_ms([s.started + s.latency - s.scheduled for s in result.samples]),
         "delivery_lag_ms": summary_ms(lags),
+        "delivery_lag_p50_by_second_ms": [
+            None if v is None else round(v * 1000) for v in percentile_by_second(lag_points, 50)
+        ],
         "errors_by_status": result.errors_by_status(),
         "errors_by_code": result.errors_by_code(),
         "duplicate_callbacks": log.duplicate_callbacks(accepted),

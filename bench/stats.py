@@ -33,3 +33,17 @@ def summary_ms(seconds: Sequence[float]) -> dict[str, float | None]:
         "p99": round(percentile(seconds, 99) * 1000, 1),
         "max": round(max(seconds) * 1000, 1),
     }
+
+
+def percentile_by_second(points: Sequence[tuple[float, float]], q: float) -> list[float | None]:
+    """The q-th percentile of the values in each whole second of `(seconds from start, value)`.
+
+    One number per second of the load shows whether a delay is steady or a backlog that grows
+    (a queue falling behind) — which a single p50 over the run cannot tell apart.
+    """
+    if not points:
+        return []
+    buckets: list[list[float]] = [[] for _ in range(int(max(t for t, _ in points)) + 1)]
+    for at, value in points:
+        buckets[max(0, int(at))].append(value)
+    return [percentile(bucket, q) if bucket else None for bucket in buckets]

@@ -143,9 +143,9 @@ async def reconcile(kube: Kube, client: Obj) -> Outcome:
         )
     if found["WebAppAvailable"].ok:
         shards = int(client["spec"].get("coreapp", {}).get("shards", 1))
-        shard_check = await checks.apply_shards(webapp_url(client), generated["admin-password"], shards)
-        if not shard_check.ok:
-            found["CoreAppAvailable"] = shard_check
+        found["ShardsInSync"] = await checks.apply_shards(
+            webapp_url(client), generated["admin-password"], shards
+        )
     previous = (client.get("status") or {}).get("conditions") or []
     all_conditions = conditions(found, generation, previous)
     status = {
@@ -159,4 +159,5 @@ async def reconcile(kube: Kube, client: Obj) -> Outcome:
         "endpoint": webapp_url(client),
     }
     ready = next(c for c in all_conditions if c["type"] == "Ready")["status"] == "True"
-    return Outcome(status, done=ready and found["WebhooksConfigured"].ok)
+    settled = found["WebhooksConfigured"].ok and found.get("ShardsInSync", Check(True, "", "")).ok
+    return Outcome(status, done=ready and settled)

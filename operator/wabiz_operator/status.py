@@ -13,6 +13,7 @@ CONDITION_TYPES = (
     "WebhooksConfigured",
     "WebAppAvailable",
     "CoreAppAvailable",
+    "ShardsInSync",
     "Progressing",
 )
 

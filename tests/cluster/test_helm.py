@@ -6,6 +6,8 @@ import json
 import subprocess
 from pathlib import Path
 
+import yaml
+
 from tests.cluster.conftest import ROOT
 from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
@@ -23,7 +25,7 @@ def helm(cluster: ControlPlane, *args: str) -> subprocess.CompletedProcess[str]:
 
 def test_install_and_uninstall(cluster: ControlPlane, namespace: str) -> None:
     chart: Path = ROOT / "charts" / "wabiz-operator"
-    installed = helm(cluster, "install", "op", str(chart), "-n", namespace, "--set", "sample.enabled=true")
+    installed = helm(cluster, "install", "op", str(chart), "-n", namespace)
     assert installed.returncode == 0, installed.stderr
     assert "Next steps" in installed.stdout
 
@@ -35,12 +37,14 @@ def test_install_and_uninstall(cluster: ControlPlane, namespace: str) -> None:
         return status.get("availableReplicas", 0) == 1
 
     eventually(available, timeout=90, what="the operator Deployment available (kwok runs its pod)")
+    mine = yaml.safe_load((ROOT / "crds" / "examples" / "external.yaml").read_text())
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(mine))
     uninstalled = helm(cluster, "uninstall", "op", "-n", namespace)
     assert uninstalled.returncode == 0, uninstalled.stderr
     assert cluster.kubectl("get", "crd", "whatsappclients.wabiz.io", check=False).returncode == 0, (
         "the CRD stays"
     )
-    assert cluster.kubectl("get", "wac", "demo", "-n", namespace, check=False).returncode == 0, (
+    assert cluster.kubectl("get", "wac", "globex", "-n", namespace, check=False).returncode == 0, (
         "user resources stay"
     )
     assert (

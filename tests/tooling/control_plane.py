@@ -61,7 +61,10 @@ def binary(name: str) -> Path:
     print(f"control plane: building {name} {version} with Go (first run only) …", file=sys.stderr, flush=True)
     started = time.monotonic()
     env = {**os.environ, "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}
-    subprocess.run(["go", "build", "-o", str(target), package], cwd=TOOLING / module_dir, env=env, check=True)
+    flags = ["-ldflags", _version_flags(module_dir, version)]
+    subprocess.run(
+        ["go", "build", *flags, "-o", str(target), package], cwd=TOOLING / module_dir, env=env, check=True
+    )
     print(f"control plane: built {name} in {time.monotonic() - started:.0f}s", file=sys.stderr, flush=True)
     return target
 
@@ -245,6 +248,7 @@ class ControlPlane:
                 process.wait(15)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait()
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from bench.drain import CallbackLog
-from bench.stats import percentile, summary_ms
+from bench.stats import percentile, percentile_by_second, summary_ms
 
 
 def test_nearest_rank_percentile() -> None:
@@ -64,3 +64,9 @@ def test_callback_log_refetch_with_inclusive_since_counts_nothing_twice() -> Non
     log.absorb([first, second, later])
     assert set(log.delivered) == {"z", "a", "b", "c"}
     assert log.duplicate_callbacks(log.delivered) == 0
+
+
+def test_percentile_by_second_buckets_by_whole_second() -> None:
+    points = [(0.1, 1.0), (0.9, 3.0), (2.5, 7.0)]
+    assert percentile_by_second(points, 50) == [1.0, None, 7.0]
+    assert percentile_by_second([], 50) == []

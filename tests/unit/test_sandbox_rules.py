@@ -153,6 +153,9 @@ def test_inbound_control_messages() -> None:
     assert user == "16315551181"
     assert message["image"]["mime_type"] == "image/png"
     assert state.media[message["image"]["id"]].data.startswith(b"\x89PNG")
+    _, message = inbound_message({"from": "16315551181", "type": "document", "document": {}}, state)
+    pdf = state.media[message["document"]["id"]]
+    assert (pdf.mime_type, pdf.data[:5], pdf.data.rstrip()[-5:]) == ("application/pdf", b"%PDF-", b"%%EOF")
     with pytest.raises(ControlError):
         inbound_message({"from": "16315550000", "type": "text", "text": {"body": "x"}}, state)
     with pytest.raises(ControlError):

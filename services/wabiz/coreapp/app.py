@@ -1,7 +1,9 @@
 """The CoreApp's HTTP face: the internal API the WebApp calls, and the upstream webhook endpoint.
 
 Internal calls carry the shared internal token; the upstream endpoint is authenticated by the
-network's signature instead. Handlers only translate HTTP to calls on the `Node`.
+network's signature instead. Handlers only translate HTTP to calls on the `Node`; an upstream
+failure during a synchronous call (registration, contacts, mark read, media fetch) leaves as a
+contract error the WebApp passes through: 1011 when it may pass, else the upstream's own words.
 """
 
 from __future__ import annotations
@@ -23,14 +25,35 @@ from wabiz.coreapp.config import CoreAppConfig
 from wabiz.coreapp.metrics import registry_for
 from wabiz.coreapp.node import Node
 from wabiz.coreapp.outbox import Outgoing, new_message_id
-from wabiz.kit.errors import InvalidParameter, NotFound, NotPrimaryCoreapp, NotReady, Overloaded, Unauthorized
-from wabiz.kit.httpapp import JSON, install_error_handlers, serve
+from wabiz.gateway.base import UpstreamError
+from wabiz.kit.errors import (
+    ApiError,
+    InvalidParameter,
+    NotFound,
+    NotPrimaryCoreapp,
+    NotReady,
+    Overloaded,
+    Unauthorized,
+)
+from wabiz.kit.httpapp import JSON, error_response, install_error_handlers, serve
 from wabiz.kit.logs import setup
 from wabiz.kit.sharding import shard_of
 from wabiz.kit.signing import HEADER, verify
 
 log = logging.getLogger(__name__)
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
+
+
+# Cloud API codes that mean the caller's input was wrong: invalid parameter, wrong verification code.
+_CALLER_MISTAKES = frozenset({100, 136025})
+
+
+def api_error_for(error: UpstreamError) -> ApiError:
+    if error.retryable:
+        return NotReady(f"the WhatsApp network is unavailable right now ({error.details}); retry")
+    if error.code in _CALLER_MISTAKES:
+        return InvalidParameter(f"refused upstream: {error.details}")
+    return ApiError(f"upstream error {error.code} ({error.title}): {error.details}")
 
 
 def get_node(request: Request) -> Node:
@@ -206,8 +229,14 @@ def create_app(config: CoreAppConfig) -> FastAPI:
         yield
         await node.stop()
 
+    async def on_upstream_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, UpstreamError)
+        log.warning("upstream refused %s %s: %s", request.method, request.url.path, exc)
+        return error_response(api_error_for(exc))
+
     app = FastAPI(title="wabiz CoreApp (internal)", lifespan=lifespan, openapi_url=None)
     install_error_handlers(app)
+    app.add_exception_handler(UpstreamError, on_upstream_error)
     _internal_routes(app, Depends(require_internal))
     _upstream_routes(app, config)
     _metrics_route(app)

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from wabiz.coreapp.throttle import Throttle
 from wabiz.kit.appsettings import ApplicationSettings
+from wabiz.kit.errors import Overloaded
 from wabiz.kit.signing import HEADER, sign
 
 log = logging.getLogger(__name__)
@@ -75,6 +79,8 @@ class DatabaseQueue:
         self._sessions = sessions
 
     async def due(self, shards: set[int], exclude: set[int]) -> list[Pending]:
+        if not shards:
+            return []
         async with self._sessions() as session:
             rows = await session.execute(
                 text(
@@ -106,22 +112,27 @@ class DatabaseQueue:
 class MemoryQueue:
     """`callback_persist = false`: same rules, no database; lost if the node dies (by design).
 
-    The node that received the event delivers it, whatever the shard: no other node can see it.
+    The node that received the event delivers it, whatever the shard and whether it holds any:
+    no other node can see it. Bounded, so a long webhook outage cannot eat the node's memory;
+    over the bound the upstream webhook is refused with 1016 and the network retries it later.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, bound: int = 100_000) -> None:
         self.items: dict[int, Pending] = {}
-        self._ids = 0
+        self._ids, self._bound = 0, bound
 
-    def add(self, shard: int, payload: dict[str, Any]) -> None:
-        self._ids += 1
-        self.items[self._ids] = Pending(self._ids, shard, payload)
+    def add(self, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """All or none of `items` (shard, payload), so a refused event is not half queued."""
+        if len(self.items) + len(items) > self._bound:
+            raise Overloaded(f"more than {self._bound} callbacks wait in memory for the webhook")
+        for shard, payload in items:
+            self._ids += 1
+            self.items[self._ids] = Pending(self._ids, shard, payload)
 
     async def due(self, shards: set[int], exclude: set[int]) -> list[Pending]:
         now = time.monotonic()
-        return [
-            i for i in self.items.values() if i.shard in shards and i.next_at <= now and i.id not in exclude
-        ][:DUE_BATCH]
+        due = (i for i in self.items.values() if i.next_at <= now and i.id not in exclude)
+        return list(itertools.islice(due, DUE_BATCH))
 
     async def done(self, items: Sequence[Pending]) -> None:
         for item in items:
@@ -149,6 +160,7 @@ class Deliverer:
         self._memory_in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.wake = asyncio.Event()
+        self._throttle = Throttle(log)
         self.delivered = 0
         self.failures = 0
 
@@ -171,7 +183,7 @@ class Deliverer:
         for queue, in_flight in ((self.database, self._in_flight), (self.memory, self._memory_in_flight)):
             if len(self._tasks) >= limit:
                 return
-            items = await queue.due(shards, in_flight) if shards or queue is self.memory else []
+            items = await queue.due(shards, in_flight)
             for group in merge(items)[: limit - len(self._tasks)]:
                 in_flight.update(i.id for i in group)
                 task = asyncio.create_task(self._deliver(queue, in_flight, group, settings))
@@ -197,7 +209,15 @@ class Deliverer:
                 delay = retry_delay_ms(
                     attempts, settings.callback_backoff_delay_ms, settings.max_callback_backoff_delay_ms
                 )
-                log.warning("webhook delivery failed (%s); attempt %d, next in %d ms", error, attempts, delay)
+                host = urlsplit(url).hostname or "?"
+                self._throttle.warning(
+                    host,
+                    "webhook delivery to %s failed (%s); attempt %d, next in %d ms",
+                    host,
+                    error,
+                    attempts,
+                    delay,
+                )
                 await queue.retry(group, delay, error)
         finally:
             in_flight.difference_update(i.id for i in group)
@@ -212,7 +232,8 @@ class Deliverer:
                 await answer.read()
                 return None if answer.status == 200 else f"HTTP {answer.status}"
         except (aiohttp.ClientError, TimeoutError) as exc:
-            return f"{type(exc).__name__}: {exc}"[:200]
+            # The name and OS reason only: an exception's text may quote the URL, and with it a token.
+            return f"{type(exc).__name__} {getattr(exc, 'strerror', None) or ''}".strip()
 
     async def stop(self) -> None:
         for task in list(self._tasks):

@@ -28,7 +28,8 @@ class CoreAppConfig(CommonConfig):
     upstream_api_version: str = "v21.0"
     upstream_phone_number_id: str | None = None
     webhook_secret: SecretStr | None = Field(None, description="signs callbacks (X-Hub-Signature-256)")
-    max_queued_messages: int = Field(100_000, ge=1)
+    max_queued_messages: int = Field(100_000, ge=1, description="outgoing messages in memory (1016 over)")
+    max_memory_callbacks: int = Field(100_000, ge=1, description="callback_persist off: queue bound (1016)")
     send_concurrency: int = Field(64, ge=1, le=1024)
     settings_poll_interval: float = Field(1.0, gt=0)
     callback_poll_interval: float = Field(0.1, gt=0)

@@ -56,8 +56,7 @@ class Callbacks:
                 {"shards": [i[0] for i in items], "payloads": [orjson.dumps(i[1]).decode() for i in items]},
             )
         else:
-            for shard, payload in items:
-                self._memory.add(shard, payload)
+            self._memory.add(items)
         self._wake()
 
 
@@ -190,6 +189,7 @@ class EventHandler:
         return media_id
 
     async def errors(self, errors: list[dict[str, Any]]) -> None:
-        mapped = [payloads.map_error(int(e.get("code", 0)), str(e.get("title", ""))) for e in errors]
+        # Out-of-band errors concern no recipient; shard 0 exists at every shard count.
+        payload = payloads.errors_payload([e for e in errors if isinstance(e, dict)])
         async with self._sessions.begin() as session:
-            await self._callbacks.add(session, [(0, {"errors": mapped})])
+            await self._callbacks.add(session, [(0, payload)])

@@ -25,7 +25,8 @@ from wabiz.gateway.base import Gateway, UpstreamError
 from wabiz.gateway.cloud import CloudApiGateway
 from wabiz.gateway.sandbox import SandboxGateway
 from wabiz.kit.db import make_engine, make_sessionmaker
-from wabiz.kit.storage import make_store
+from wabiz.kit.errors import NotFound
+from wabiz.kit.storage import MediaMissing, make_store
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class Node:
         self.account = AccountView()
         self.leases = Leases(config.node_id, config.internal_url)
         self.media = MediaBridge(self.sessions, self.gateway, self.store)
-        self.memory = MemoryQueue()
+        self.memory = MemoryQueue(config.max_memory_callbacks)
         secret = config.webhook_secret.get_secret_value() if config.webhook_secret else None
         self.deliverer = Deliverer(
             DatabaseQueue(self.sessions),
@@ -123,7 +124,10 @@ class Node:
         upstream_media = None
         typed = body.get(kind)
         if kind in payloads.MEDIA_TYPES and isinstance(typed, dict) and "id" in typed:
-            upstream_media = await self.media.upstream_id_for(str(typed["id"]))
+            try:
+                upstream_media = await self.media.upstream_id_for(str(typed["id"]))
+            except (NotFound, MediaMissing) as exc:  # deleted after the send was accepted: never goes out
+                raise UpstreamError(131053, "Media upload error", f"media {typed['id']} is gone") from exc
         return await self.gateway.send(payloads.to_cloud(body, message.id, upstream_media))
 
     async def _failed(self, message: Outgoing, error: UpstreamError) -> None:

@@ -21,11 +21,17 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from wabiz.coreapp.throttle import Throttle
 from wabiz.gateway.base import UpstreamError
 from wabiz.kit.batching import Batcher
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 5, 10)
+
+
+def retry_delay_s(attempt: int) -> float:
+    """Pause before the next upstream attempt: quick at first, then every 10 s until it passes."""
+    return RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
 
 
 def new_message_id() -> str:
@@ -70,6 +76,7 @@ class Outbox:
         self._known: set[str] = set()
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
+        self._throttle = Throttle(log)
         self.sent = 0
 
     @property
@@ -126,6 +133,8 @@ class Outbox:
                         await self._deliver(message)
                 lane.popleft()
                 self._known.discard(message.id)
+        except Exception:  # recording the outcome failed (database down): the rows stay queued
+            log.exception("sending to one recipient stopped; the sweep resumes its queued messages")
         finally:
             self._lanes.pop(wa_id, None)
             self._known.difference_update(m.id for m in lane)
@@ -141,14 +150,19 @@ class Outbox:
                 if not exc.retryable:
                     await self._on_failed(message, exc)
                     return
-                delay = RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
-                attempt += 1
-                log.warning("upstream send of %s failed (%s); retrying in %ss", message.id, exc, delay)
-                await asyncio.sleep(delay)
-                continue
-            await self._accepted.submit((message.id, upstream_id))
-            self.sent += 1
-            return
+                problem = str(exc)
+            except Exception as exc:  # media store or database hiccup: the row stays queued, retry
+                problem = f"{type(exc).__name__}: {exc}"
+            else:
+                await self._accepted.submit((message.id, upstream_id))
+                self.sent += 1
+                return
+            delay = retry_delay_s(attempt)
+            attempt += 1
+            self._throttle.warning(
+                "send", "upstream send of %s failed (%s); retrying in %ss", message.id, problem, delay
+            )
+            await asyncio.sleep(delay)
 
     async def sweep(self, shards: set[int]) -> int:
         """Queue rows of our shards we do not know about (oldest first); returns how many."""

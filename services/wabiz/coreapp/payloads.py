@@ -2,7 +2,8 @@
 
 Outgoing: an On-Premises message → a Cloud API send body. Incoming: Cloud API webhook values →
 flat On-Premises callback payloads (§9 of the contract), with upstream error codes mapped to the
-contract's message-level codes.
+contract's message-level codes. Cloud codes without an On-Premises counterpart become 500 and keep
+the upstream code and text in `details`, so nothing an operator needs is lost in translation.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from typing import Any
 
 MEDIA_TYPES = frozenset({"image", "video", "audio", "document", "sticker", "voice"})
 
-# Cloud API error code → (On-Premises code, title).
+# Cloud API error code → (On-Premises code, title). Template failures keep the original client's
+# own template codes (2000 parameter count mismatch, 2001 template missing), which integrations
+# written for it already handle, rather than a generic 1009.
 ERROR_CODES: dict[int, tuple[int, str]] = {
     131047: (
         470,
@@ -25,6 +28,7 @@ ERROR_CODES: dict[int, tuple[int, str]] = {
     131056: (471, "Spam rate limit hit"),
     132000: (2000, "Template param count mismatch"),
     132001: (2001, "Template missing"),
+    131052: (400, "Media download error"),
     131053: (400, "Media download error"),
 }
 
@@ -65,6 +69,18 @@ def to_cloud(message: dict[str, Any], our_id: str, upstream_media_id: str | None
     return body
 
 
+def _upstream_details(error: dict[str, Any]) -> str:
+    data = error.get("error_data")
+    details = (data.get("details") if isinstance(data, dict) else None) or error.get("message")
+    return str(details or error.get("title") or "")
+
+
+def upstream_error(error: dict[str, Any]) -> dict[str, Any]:
+    """One Cloud API error object (`{code, title, message, error_data: {details}}`) mapped."""
+    code = error.get("code")
+    return map_error(code if isinstance(code, int) else 0, _upstream_details(error))
+
+
 def status_item(our_id: str, recipient: str, status: dict[str, Any]) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": our_id,
@@ -74,7 +90,7 @@ def status_item(our_id: str, recipient: str, status: dict[str, Any]) -> dict[str
     }
     errors = status.get("errors")
     if errors:
-        item["errors"] = [map_error(int(e.get("code", 0)), str(e.get("title", ""))) for e in errors]
+        item["errors"] = [upstream_error(e) for e in errors if isinstance(e, dict)]
     for optional in ("conversation", "pricing"):
         if optional in status:
             item[optional] = status[optional]
@@ -89,6 +105,16 @@ def failed_item(our_id: str, recipient: str, code: int, details: str, timestamp:
         "timestamp": str(timestamp),
         "errors": [map_error(code, details)],
     }
+
+
+def errors_payload(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    """Out-of-band upstream errors: §9 wants `{code, title, details}` for each."""
+    items = []
+    for error in errors:
+        item = upstream_error(error)
+        item.setdefault("details", _upstream_details(error) or item["title"])
+        items.append(item)
+    return {"errors": items}
 
 
 def inbound_payload(

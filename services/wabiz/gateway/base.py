@@ -1,7 +1,9 @@
 """The upstream interface: what a CoreApp needs from a WhatsApp network.
 
 Two implementations share one wire format: `CloudApiGateway` (Meta's Cloud API) and
-`SandboxGateway` (our simulator, plus its registration and contacts extensions).
+`SandboxGateway` (our simulator, plus its registration and contacts extensions). Callers see one
+error type, `UpstreamError`, whose `retryable` flag is the only thing the sender has to decide on:
+retry later (nothing is lost) or fail the message for good.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ class MediaInfo:
 
 
 @dataclass(frozen=True)
-class Registration:
+class RegistrationResult:
     state: str  # "pending" (code sent) or "registered"
     vname: str | None = None
 
@@ -41,7 +43,7 @@ class Gateway(Protocol):
     async def check_contacts(self, wa_ids: list[str]) -> dict[str, bool]: ...
     async def request_code(
         self, cc: str, phone_number: str, method: str, cert: str, pin: str | None
-    ) -> Registration: ...
-    async def verify_code(self, cc: str, phone_number: str, code: str) -> Registration: ...
+    ) -> RegistrationResult: ...
+    async def verify_code(self, cc: str, phone_number: str, code: str) -> RegistrationResult: ...
     async def status(self) -> str: ...
     def use_phone_number(self, phone_number_id: str) -> None: ...

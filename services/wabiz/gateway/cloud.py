@@ -1,14 +1,23 @@
-"""Meta's Cloud API (Graph API) wire format over one pooled aiohttp session."""
+"""Meta's Cloud API (Graph API) wire format over the node's one pooled aiohttp session.
+
+Every answer is read whole and parsed here, so callers never see aiohttp or JSON errors: a
+refusal becomes an `UpstreamError` carrying the Cloud error code, and anything that may pass
+(5xx, throttling, timeouts, refused connections, a garbled answer) is marked retryable.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 import aiohttp
+import orjson
 
-from wabiz.gateway.base import MediaInfo, Registration, UpstreamError
+from wabiz.gateway.base import MediaInfo, RegistrationResult, UpstreamError
 from wabiz.kit.errors import NotReady
 from wabiz.kit.phone import is_plausible_wa_id
+
+# Cloud API codes that mean "not now" rather than "never": throughput exceeded, service unavailable.
+RETRYABLE_CODES = frozenset({4, 80007, 130429, 131016})
 
 
 class CloudApiGateway:
@@ -31,25 +40,31 @@ class CloudApiGateway:
     def _url(self, *parts: str) -> str:
         return "/".join((self._base, self._version, *parts))
 
-    async def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+    async def _request(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
         try:
             async with self._session.request(method, url, headers=self._auth, **kwargs) as answer:
-                payload = await answer.json(content_type=None)
-                self._last_ok = True
-                if answer.status >= 400:
-                    raise _error_from(answer.status, payload)
-                return payload
+                status, raw = answer.status, await answer.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             self._last_ok = False
             raise UpstreamError(
                 0, "Upstream unreachable", str(exc) or type(exc).__name__, retryable=True
             ) from exc
+        self._last_ok = True
+        payload = _json_object(raw)
+        if status >= 400:
+            raise error_from(status, payload)
+        if payload is None:
+            raise UpstreamError(0, "Unexpected upstream answer", f"HTTP {status}, not JSON", retryable=True)
+        return payload
 
     async def send(self, body: dict[str, Any]) -> str:
         if not self._pnid:
             raise UpstreamError(0, "Not registered", "no phone number id yet", retryable=True)
         payload = await self._request("POST", self._url(self._pnid, "messages"), json=body)
-        return str(payload["messages"][0]["id"])
+        messages = payload.get("messages")
+        if not isinstance(messages, list) or not messages or "id" not in messages[0]:
+            raise UpstreamError(0, "Unexpected upstream answer", "no messages[0].id", retryable=True)
+        return str(messages[0]["id"])
 
     async def mark_read(self, upstream_message_id: str) -> None:
         body = {"messaging_product": "whatsapp", "status": "read", "message_id": upstream_message_id}
@@ -61,22 +76,25 @@ class CloudApiGateway:
         form.add_field("type", mime_type)
         form.add_field("file", data, content_type=mime_type, filename="media")
         payload = await self._request("POST", self._url(self._pnid, "media"), data=form)
-        return str(payload["id"])
+        return str(required_field(payload, "id"))
 
     async def media_info(self, media_id: str) -> MediaInfo:
         payload = await self._request("GET", self._url(media_id))
         return MediaInfo(
-            payload["url"], payload["mime_type"], payload.get("sha256"), payload.get("file_size")
+            str(required_field(payload, "url")),
+            str(payload.get("mime_type") or "application/octet-stream"),
+            payload.get("sha256"),
+            payload.get("file_size"),
         )
 
     async def download(self, url: str) -> bytes:
         try:
             async with self._session.get(url, headers=self._auth) as answer:
                 if answer.status != 200:
-                    raise UpstreamError(400, "Media download error", f"upstream answered {answer.status}")
+                    raise UpstreamError(131052, "Media download error", f"upstream answered {answer.status}")
                 return await answer.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
-            raise UpstreamError(400, "Media download error", str(exc), retryable=True) from exc
+            raise UpstreamError(131052, "Media download error", str(exc), retryable=True) from exc
 
     async def check_contacts(self, wa_ids: list[str]) -> dict[str, bool]:
         """The Cloud API has no contact check: plausible numbers count as valid (documented)."""
@@ -84,10 +102,10 @@ class CloudApiGateway:
 
     async def request_code(
         self, cc: str, phone_number: str, method: str, cert: str, pin: str | None
-    ) -> Registration:
+    ) -> RegistrationResult:
         raise NotReady("registration through the Cloud API is done in Meta's Business Manager (P1)")
 
-    async def verify_code(self, cc: str, phone_number: str, code: str) -> Registration:
+    async def verify_code(self, cc: str, phone_number: str, code: str) -> RegistrationResult:
         raise NotReady("registration through the Cloud API is done in Meta's Business Manager (P1)")
 
     async def status(self) -> str:
@@ -96,9 +114,29 @@ class CloudApiGateway:
         return "connected" if self._last_ok else "disconnected"
 
 
-def _error_from(status: int, payload: Any) -> UpstreamError:
-    error = payload.get("error", {}) if isinstance(payload, dict) else {}
-    code = int(error.get("code", status))
-    details = str((error.get("error_data") or {}).get("details") or error.get("message") or status)
-    retryable = status >= 500 or status == 429 or code in (130429, 131016)
-    return UpstreamError(code, str(error.get("message", "Upstream error")), details, retryable=retryable)
+def _json_object(raw: bytes) -> dict[str, Any] | None:
+    try:
+        parsed = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        return None
+    return parsed if isinstance(parsed, dict) else None
+
+
+def required_field(payload: dict[str, Any], key: str) -> Any:
+    if key not in payload:
+        raise UpstreamError(0, "Unexpected upstream answer", f"no '{key}' in the answer", retryable=True)
+    return payload[key]
+
+
+def error_from(status: int, payload: dict[str, Any] | None) -> UpstreamError:
+    """The Cloud error JSON (`{"error": {code, message, error_data: {details}}}`) as an UpstreamError."""
+    error = payload.get("error") if payload else None
+    if not isinstance(error, dict):
+        error = {}
+    code = error.get("code")
+    code = code if isinstance(code, int) else status
+    title = str(error.get("message") or f"HTTP {status}")
+    data = error.get("error_data")
+    details = str((data.get("details") if isinstance(data, dict) else None) or title)
+    retryable = status >= 500 or status == 429 or code in RETRYABLE_CODES
+    return UpstreamError(code, title, details, retryable=retryable)

@@ -30,7 +30,28 @@ def tiny_png() -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
 
 
+def tiny_pdf() -> bytes:
+    """A one-page empty PDF with a correct cross-reference table, so PDF readers open it."""
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 72 72]>>",
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    return out + b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+
+
 def sample_bytes(kind: str, mime_type: str) -> bytes:
+    """A real file for PNG and PDF; for other types labelled placeholder bytes (documented)."""
     if mime_type == "image/png":
         return tiny_png()
+    if mime_type == "application/pdf":
+        return tiny_pdf()
     return f"wabiz sandbox sample {kind} ({mime_type})\n".encode() * 8
