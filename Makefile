@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install tools run test test-unit test-stack test-cluster lint format bench images lock clean
+.PHONY: install tools run e2e test test-unit test-stack test-cluster lint format bench images lock clean
 
 install: $(STAMP)
 
@@ -23,6 +23,7 @@ run: install
 	$(BIN)/wabiz up $(ARGS)
 
 test: install tools
+	$(BIN)/python -m pytest e2e --collect-only -q
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 test-unit: install
@@ -42,6 +43,11 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The kind end-to-end suite: needs docker, kind, helm and kubectl (stops with a clear message
+# otherwise). E2E_KEEP_CLUSTER=1 keeps the cluster for debugging.
+e2e: install
+	bash e2e/run.sh $(PYTEST_ARGS)
 
 # Not part of `make test`: several minutes of load on this machine (bench/README.md).
 bench: install

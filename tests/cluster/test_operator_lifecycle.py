@@ -19,6 +19,7 @@ from tests.cluster.conftest import ROOT
 from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
 from tests.tooling.k8s_tools import ensure_tools
+from tests.tooling.scenarios import assert_database_alone, assert_spread
 from wabiz.local.ports import pick
 from wabiz.local.postgres import EmbeddedPostgres
 from wabiz.local.s3 import ACCESS_KEY, SECRET_KEY, LocalS3
@@ -144,13 +145,8 @@ def test_lifecycle(cluster: ControlPlane, operator_log: Path, namespace: str, s3
     eventually(lambda: condition(cluster, namespace, "Ready") == "True", timeout=120, what="Ready=True")
     assert condition(cluster, namespace, "MediaReady") == "True"
 
-    pods = get(cluster, namespace, "pods")["items"]
-    nodes = {p["metadata"]["labels"].get("app.kubernetes.io/component"): set() for p in pods}
-    for pod in pods:
-        nodes[pod["metadata"]["labels"].get("app.kubernetes.io/component")].add(pod["spec"].get("nodeName"))
-    assert nodes["database"] == {"db-1"}, "the database runs on the database node"
-    assert "db-1" not in nodes["webapp"] | nodes["coreapp"], "nothing else shares its node"
-    assert len(nodes["webapp"]) == 2, "WebApp replicas spread over nodes"
+    assert_database_alone(cluster.kubectl, namespace, database_node="db-1")
+    assert_spread(cluster.kubectl, namespace, "webapp")
 
     cluster.kubectl("scale", "wac/acme", "--replicas=4", "-n", namespace)
     eventually(

@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 import pytest
+
 from bench.drain import CallbackLog
 from bench.stats import percentile, percentile_by_second, summary_ms
 

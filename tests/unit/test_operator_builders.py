@@ -166,3 +166,11 @@ def test_conditions_ready_and_transition_times() -> None:
 def test_resource_paths() -> None:
     assert resource_path("v1", "Secret", "ns", "x") == "/api/v1/namespaces/ns/secrets/x"
     assert resource_path("apps/v1", "StatefulSet", "ns") == "/apis/apps/v1/namespaces/ns/statefulsets"
+
+
+def test_in_cluster_urls_use_service_ports() -> None:
+    client = load("managed.yaml")
+    data = build_configmap(client)["data"]
+    assert data["WABIZ_SANDBOX_WEBHOOK_URL"] == "http://acme-webapp.shop.svc:80/upstream/webhook"
+    assert data["WABIZ_SANDBOX_PUBLIC_URL"] == "http://acme-sandbox.shop.svc:9092"
+    assert data["WABIZ_UPSTREAM_URL"] == "http://acme-sandbox.shop.svc:9092"

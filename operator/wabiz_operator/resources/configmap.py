@@ -5,7 +5,6 @@ from __future__ import annotations
 from wabiz_operator.resources.common import (
     POSTGRES_PORT,
     SANDBOX_PORT,
-    WEBAPP_PORT,
     Obj,
     child_name,
     metadata,
@@ -49,6 +48,7 @@ def _upstream_settings(client: Obj) -> dict[str, str]:
         "WABIZ_UPSTREAM": "sandbox",
         "WABIZ_UPSTREAM_URL": service_url(client, "sandbox", SANDBOX_PORT),
         "WABIZ_SANDBOX_WEBHOOK_URL": webapp_url(client) + "/upstream/webhook",
+        "WABIZ_SANDBOX_PUBLIC_URL": service_url(client, "sandbox", SANDBOX_PORT),
         "WABIZ_SANDBOX_ENFORCE_WINDOW": str(upstream["sandbox"].get("enforceWindow", True)).lower(),
     }
 
@@ -58,7 +58,10 @@ def service_url(client: Obj, component: str, port: int) -> str:
 
 
 def webapp_url(client: Obj) -> str:
-    return service_url(client, "webapp", WEBAPP_PORT)
+    """The WebApp's in-cluster URL: its Service's port (80 by default), not the container's."""
+    return service_url(
+        client, "webapp", int(client["spec"].get("webapp", {}).get("service", {}).get("port", 80))
+    )
 
 
 def settings(client: Obj) -> dict[str, str]:

@@ -1,0 +1,102 @@
+"""The kind e2e suite: the whole system on a real multi-node cluster (`make e2e`).
+
+Runs only when `make e2e` (e2e/run.sh) provides a cluster through `E2E_KUBECONFIG`; otherwise every
+test is skipped with the reason, so `pytest e2e --collect-only` works anywhere (it is part of
+`make test`). One namespace per test; every wait has a named timeout; no bare sleeps.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import itertools
+import os
+import socket
+import subprocess
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.tooling.scenarios import get
+
+# Named timeouts (seconds), generous for a laptop's kind cluster.
+READY = 600
+ROLLOUT = 300
+DELIVERY = 120
+FAILOVER = 60
+
+TAG = os.environ.get("E2E_TAG", "e2e")
+KUBECONFIG = os.environ.get("E2E_KUBECONFIG")
+_names = itertools.count(1)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if KUBECONFIG:
+        return
+    skip = pytest.mark.skip(reason="e2e needs a kind cluster: run `make e2e` where docker and kind exist")
+    for item in items:
+        item.add_marker(skip)
+
+
+class Kubectl:
+    """kubectl against the kind cluster; same call shape as the cluster tier's, for shared checks."""
+
+    def __call__(
+        self, *args: str, stdin: str | None = None, check: bool = True
+    ) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["kubectl", f"--kubeconfig={KUBECONFIG}", *args],
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=check,
+        )
+
+    def apply(self, namespace: str, *objects: dict[str, Any]) -> None:
+        self("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump_all(objects))
+
+    def secret(self, namespace: str, name: str, key: str) -> str:
+        data = get(self, namespace, "secret", name)["data"]
+        return base64.b64decode(data[key]).decode()
+
+    @contextlib.contextmanager
+    def port_forward(self, namespace: str, service: str, port: int) -> Iterator[str]:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            local = sock.getsockname()[1]
+        process = subprocess.Popen(
+            [
+                "kubectl",
+                f"--kubeconfig={KUBECONFIG}",
+                "-n",
+                namespace,
+                "port-forward",
+                f"svc/{service}",
+                f"{local}:{port}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            assert process.stdout is not None
+            process.stdout.readline()  # "Forwarding from 127.0.0.1:…" once the tunnel is up
+            yield f"http://127.0.0.1:{local}"
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+@pytest.fixture(scope="session")
+def kubectl() -> Kubectl:
+    return Kubectl()
+
+
+@pytest.fixture
+def namespace(kubectl: Kubectl) -> Iterator[str]:
+    name = f"e2e-{os.getpid()}-{next(_names)}"
+    kubectl("create", "namespace", name)
+    yield name
+    kubectl("delete", "namespace", name, "--wait=false", check=False)
