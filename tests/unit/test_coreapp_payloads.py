@@ -165,7 +165,7 @@ def test_out_of_band_errors_carry_details() -> None:
 
 
 def test_inbound_media_callback_carries_our_media_id() -> None:
-    message = {
+    message: dict[str, Any] = {
         "from": "1631",
         "id": "wamid.in",
         "timestamp": "1",

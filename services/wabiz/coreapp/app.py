@@ -18,7 +18,7 @@ import orjson
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import generate_latest
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import text
 
 from wabiz.coreapp.config import CoreAppConfig
@@ -72,6 +72,18 @@ class _Body(BaseModel):
 class SendRequest(_Body):
     message: dict[str, Any]
 
+    @field_validator("message")
+    @classmethod
+    def _envelope(cls, message: dict[str, Any]) -> dict[str, Any]:
+        """The WebApp validated the rest; these two are what storing and routing rely on, and one
+        bad row must not fail the whole insert batch it would share with other senders."""
+        to, kind = message.get("to"), message.get("type")
+        if not (isinstance(to, str) and to.isdigit() and len(to) <= 16):
+            raise ValueError("message.to must be the recipient's wa_id (digits)")
+        if not (isinstance(kind, str) and 0 < len(kind) <= 16):
+            raise ValueError("message.type must be a message type")
+        return message
+
 
 class ReadRequest(_Body):
     status: str
@@ -99,7 +111,7 @@ def _internal_routes(app: FastAPI, authorised: Any) -> None:
         message = request.message
         if node.account.state != "registered":
             raise NotReady("the account is not registered yet")
-        to = str(message.get("to", ""))
+        to = str(message["to"])
         shard = shard_of(to, node.account.shards)
         if not node.leases.owns(shard):
             raise NotPrimaryCoreapp(f"shard {shard} is not held by {node.config.node_id}")

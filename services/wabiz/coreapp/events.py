@@ -144,34 +144,39 @@ class EventHandler:
         async with self._sessions.begin() as session:
             items: list[tuple[int, dict[str, Any]]] = []
             for message in messages:
-                wa_id = str(message.get("from"))
-                shard = shard_of(wa_id, shards)
-                media_id = await self._register_media(session, message)
-                inserted = await session.execute(
-                    text(
-                        "INSERT INTO messages (id, direction, wa_id, shard, type, body, status)"
-                        " VALUES (:id, 'in', :wa_id, :shard, :type, CAST(:body AS jsonb), 'received')"
-                        " ON CONFLICT (id) DO NOTHING RETURNING id"
-                    ),
-                    {
-                        "id": str(message.get("id")),
-                        "wa_id": wa_id,
-                        "shard": shard,
-                        "type": str(message.get("type")),
-                        "body": orjson.dumps(message).decode(),
-                    },
-                )
-                if inserted.first() is None:
+                shard = shard_of(str(message.get("from")), shards)
+                if not await self._store_inbound(session, message, shard):
                     continue  # the network repeated an event we already have
+                media_id = await self._register_media(session, message)
                 if media_id and message.get("type") in settings.media.auto_download:
                     fetch_now.append(media_id)
                 items.append((shard, payloads.inbound_payload(contacts, message, media_id)))
             await self._callbacks.add(session, items)
+        # After the commit: the callback is already safe, and a slow download holds back no one
+        # but this webhook answer.
         for media_id in fetch_now:
             try:
                 await self._media.fetch(media_id)
-            except Exception:  # the media stays fetchable on demand; the message is not held back
-                log.exception("auto-download of media %s failed", media_id)
+            except Exception as exc:  # the media stays fetchable on demand (POST …/fetch)
+                log.warning("auto-download of media %s failed: %s", media_id, exc)
+
+    async def _store_inbound(self, session: AsyncSession, message: dict[str, Any], shard: int) -> bool:
+        """Insert the inbound row (id = the network's message id); False when it already exists."""
+        inserted = await session.execute(
+            text(
+                "INSERT INTO messages (id, direction, wa_id, shard, type, body, status)"
+                " VALUES (:id, 'in', :wa_id, :shard, :type, CAST(:body AS jsonb), 'received')"
+                " ON CONFLICT (id) DO NOTHING RETURNING id"
+            ),
+            {
+                "id": str(message.get("id")),
+                "wa_id": str(message.get("from")),
+                "shard": shard,
+                "type": str(message.get("type")),
+                "body": orjson.dumps(message).decode(),
+            },
+        )
+        return inserted.first() is not None
 
     async def _register_media(self, session: AsyncSession, message: dict[str, Any]) -> str | None:
         media = payloads.inbound_media(message)

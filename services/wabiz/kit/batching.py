@@ -53,6 +53,8 @@ class Batcher(Generic[T, R]):
     async def _run(self, items: list[T], futures: list[asyncio.Future[R]]) -> None:
         try:
             results = await self._flush(items)
+            if len(results) != len(items):  # checked first: a caller left waiting would hang forever
+                raise RuntimeError(f"batch flush answered {len(results)} results for {len(items)} items")
         except Exception as exc:  # every caller of this batch sees the failure
             for future in futures:
                 if not future.done():

@@ -1,0 +1,228 @@
+"""The CoreApp end to end against the sandbox network: both apps under uvicorn on free ports, the
+real PostgreSQL, a filesystem media store and a recording business webhook.
+
+Covers the paths no unit test can: registration through the gateway, a send going upstream and
+coming back as status callbacks, a refused recipient, an inbound media message fetched into the
+store, mark-read, and the authentication of both the internal API and the upstream webhook.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from pydantic import SecretStr
+from sqlalchemy import text
+
+from tests.unit.recording_server import RecordingServer, eventually, recording_server
+from wabiz.coreapp.app import create_app
+from wabiz.coreapp.config import CoreAppConfig
+from wabiz.kit.db import make_engine, make_sessionmaker
+from wabiz.kit.signing import HEADER, sign, verify
+from wabiz.local.ports import pick
+from wabiz.sandbox.app import create_app as create_sandbox
+from wabiz.sandbox.config import SandboxConfig
+
+TOKEN = "test-internal-token"
+WEBHOOK_SECRET = "business-secret"
+USER, NOT_A_USER = "16315551181", "16315550000"
+
+
+@dataclass
+class Stack:
+    core: httpx.AsyncClient
+    sandbox: httpx.AsyncClient
+    webhook: RecordingServer
+    database_url: str
+    media_dir: Path
+
+    def callbacks(self) -> list[dict[str, Any]]:
+        for post in self.webhook.requests:
+            assert verify(WEBHOOK_SECRET, post.body, post.headers.get(HEADER)), "callbacks are signed"
+        return [post.json() for post in self.webhook.requests]
+
+    def statuses(self, message_id: str) -> list[dict[str, Any]]:
+        return [s for c in self.callbacks() for s in c.get("statuses", []) if s["id"] == message_id]
+
+    async def query(self, sql: str, **params: Any) -> list[Any]:
+        engine = make_engine(self.database_url, 1)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return list(await session.execute(text(sql), params))
+        finally:
+            await engine.dispose()
+
+    async def send(self, to: str, **typed: Any) -> str:
+        kind, body = next(iter(typed.items()))
+        message = {"to": to, "recipient_type": "individual", "type": kind, kind: body}
+        answer = await self.core.post("/internal/messages", json={"message": message})
+        assert answer.status_code == 201, answer.text
+        message_id: str = answer.json()["id"]
+        return message_id
+
+
+@asynccontextmanager
+async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    await eventually(lambda: server.started or task.done(), what="uvicorn started")
+    assert not task.done(), "the server did not start"
+    try:
+        yield
+    finally:
+        server.should_exit = True
+        await task
+
+
+async def store_settings(database_url: str, settings: dict[str, Any]) -> None:
+    engine = make_engine(database_url, 1)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            await session.execute(
+                text(
+                    "INSERT INTO settings (name, value, version) VALUES ('application', CAST(:v AS jsonb), 2)"
+                    " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, version = settings.version + 1"
+                ),
+                {"v": orjson.dumps(settings).decode()},
+            )
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture
+async def stack(database_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
+    core_port, sandbox_port = pick(), pick()
+    sandbox_config = SandboxConfig(
+        port=sandbox_port,
+        webhook_url=f"http://127.0.0.1:{core_port}/upstream/webhook",
+        sent_delay=0.01,
+        delivered_delay=0.02,
+        read_delay=0.03,
+        enforce_window=False,
+    )
+    core_config = CoreAppConfig(
+        database_url=SecretStr(database_url),
+        internal_token=SecretStr(TOKEN),
+        coreapp_port=core_port,
+        upstream_url=f"http://127.0.0.1:{sandbox_port}",
+        media_backend="fs",
+        media_dir=str(tmp_path / "media"),
+        webhook_secret=SecretStr(WEBHOOK_SECRET),
+        settings_poll_interval=0.05,
+        callback_poll_interval=0.05,
+    )
+    async with AsyncExitStack() as stack, recording_server() as webhook:
+        await store_settings(
+            database_url,
+            {
+                "webhooks": {"url": webhook.url, "message": {"sent": True}},
+                "media": {"auto_download": ["image"]},
+            },
+        )
+        await stack.enter_async_context(serving(create_sandbox(sandbox_config), sandbox_port))
+        await stack.enter_async_context(serving(create_app(core_config), core_port))
+        core = await stack.enter_async_context(
+            httpx.AsyncClient(base_url=core_config.internal_url, headers={"Authorization": f"Bearer {TOKEN}"})
+        )
+        sandbox = await stack.enter_async_context(httpx.AsyncClient(base_url=sandbox_config.base_url))
+        yield Stack(core, sandbox, webhook, database_url, tmp_path / "media")
+
+
+async def register(stack: Stack) -> None:
+    account = {"cc": "1", "phone_number": "5550001234", "method": "sms", "cert": "c2FuZGJveA=="}
+    answer = await stack.core.post("/internal/account", json=account)
+    assert answer.json() == {"state": "pending", "vname": "wabiz sandbox 15550001234"}
+    wrong = await stack.core.post("/internal/account/verify", json={"code": "000000"})
+    assert (wrong.status_code, wrong.json()["errors"][0]["code"]) == (400, 1009)
+    right = await stack.core.post("/internal/account/verify", json={"code": "123456"})
+    assert right.json() == {"state": "registered"}
+
+
+async def test_registration_then_a_text_comes_back_as_status_callbacks(stack: Stack) -> None:
+    health = (await stack.core.get("/internal/health")).json()
+    assert health["gateway_status"] == "unregistered"
+    refused = await stack.core.post("/internal/messages", json={"message": {"to": USER, "type": "text"}})
+    assert refused.json()["errors"][0]["code"] == 1011, "unregistered: not ready"
+
+    await register(stack)
+    assert (await stack.core.get("/internal/health")).json()["gateway_status"] == "connected"
+    message_id = await stack.send(USER, text={"body": "hello"})
+    await eventually(lambda: len(stack.statuses(message_id)) == 3, what="sent, delivered, read")
+    statuses = stack.statuses(message_id)
+    assert [s["status"] for s in statuses] == ["sent", "delivered", "read"]
+    assert statuses[0]["recipient_id"] == USER
+    (row,) = await stack.query("SELECT status, upstream_id FROM messages WHERE id = :id", id=message_id)
+    assert row.status == "read"
+    assert row.upstream_id.startswith("wamid.")
+    received = (await stack.sandbox.get("/control/messages", params={"to": USER})).json()
+    assert [m["client_id"] for m in received["messages"]] == [message_id]
+
+
+async def test_a_recipient_without_whatsapp_fails_with_1013(stack: Stack) -> None:
+    await register(stack)
+    message_id = await stack.send(NOT_A_USER, text={"body": "hello"})
+    (failed,) = await eventually(lambda: stack.statuses(message_id), what="a failed status")
+    assert failed["status"] == "failed"
+    assert failed["errors"][0]["code"] == 1013
+
+
+async def test_inbound_media_is_stored_and_can_be_marked_read(stack: Stack) -> None:
+    await register(stack)
+    answer = await stack.sandbox.post(
+        "/control/inbound", json={"from": USER, "type": "image", "image": {"caption": "look"}}
+    )
+    wamid = answer.json()["id"]
+    (callback,) = await eventually(lambda: [c for c in stack.callbacks() if "messages" in c], what="inbound")
+    (message,) = callback["messages"]
+    assert (message["id"], message["from"], message["image"]["caption"]) == (wamid, USER, "look")
+    media_id = message["image"]["id"]
+    assert callback["contacts"][0]["wa_id"] == USER
+    (media,) = await stack.query("SELECT stored, source, upstream_id FROM media WHERE id = :id", id=media_id)
+    assert media.stored and media.source == "inbound", "auto_download names image"
+    assert media.upstream_id != media_id, "the callback carries our id, not the network's"
+    fetched = await stack.core.post(f"/internal/media/{media_id}/fetch")
+    assert fetched.json() == {"stored": True}
+
+    read = await stack.core.put(f"/internal/messages/{wamid}", json={"status": "read"})
+    assert read.json() == {}
+    assert wamid in (await stack.sandbox.get("/control/messages")).json()["read_marks"]
+    unknown = await stack.core.put("/internal/messages/wamid.nope", json={"status": "read"})
+    assert unknown.json()["errors"][0]["code"] == 1006
+
+
+async def test_contacts_are_checked_upstream(stack: Stack) -> None:
+    await register(stack)
+    answer = await stack.core.post("/internal/contacts", json={"wa_ids": [USER, NOT_A_USER]})
+    assert answer.json() == {"valid": {USER: True, NOT_A_USER: False}}
+
+
+async def test_the_internal_api_and_the_upstream_webhook_are_authenticated(stack: Stack) -> None:
+    anonymous = await stack.core.get("/internal/health", headers={"Authorization": "Bearer wrong"})
+    assert anonymous.status_code == 401
+    assert anonymous.json()["errors"][0]["code"] == 1005
+
+    bad = await stack.core.post("/internal/messages", json={"message": {"to": "+1 631", "type": "text"}})
+    assert (bad.status_code, bad.json()["errors"][0]["code"]) == (400, 1009)
+
+    challenge = {"hub.mode": "subscribe", "hub.verify_token": "sandbox-verify-token", "hub.challenge": "42"}
+    echoed = await stack.core.get("/upstream/webhook", params=challenge)
+    assert echoed.text == "42"
+    wrong = await stack.core.get("/upstream/webhook", params=challenge | {"hub.verify_token": "x"})
+    assert wrong.status_code == 401
+
+    body = orjson.dumps({"object": "whatsapp_business_account", "entry": []})
+    forged = await stack.core.post("/upstream/webhook", content=body, headers={HEADER: sign("guess", body)})
+    assert forged.status_code == 401
+    signed = await stack.core.post(
+        "/upstream/webhook", content=body, headers={HEADER: sign("sandbox-app-secret", body)}
+    )
+    assert signed.status_code == 200

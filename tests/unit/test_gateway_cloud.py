@@ -1,0 +1,160 @@
+"""The Cloud API gateway against a recording HTTP server: paths, bearer, bodies, error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from tests.unit.recording_server import RecordingServer, recording_server
+from wabiz.gateway.base import UpstreamError
+from wabiz.gateway.cloud import CloudApiGateway, error_from
+from wabiz.gateway.sandbox import SandboxGateway
+from wabiz.kit.errors import NotReady
+
+PNID = "15550001234"
+BEARER = {"Authorization": "Bearer tok"}
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[RecordingServer]:
+    async with recording_server() as server:
+        yield server
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
+        yield session
+
+
+def cloud(upstream: RecordingServer, http: aiohttp.ClientSession) -> CloudApiGateway:
+    return CloudApiGateway(upstream.url, "v21.0", PNID, "tok", http)
+
+
+async def test_send_posts_the_body_with_the_bearer(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    upstream.default = (200, {"messaging_product": "whatsapp", "messages": [{"id": "wamid.1"}]})
+    gateway = cloud(upstream, http)
+    assert await gateway.status() == "connecting"
+    assert await gateway.send({"to": "1631", "type": "text", "text": {"body": "hi"}}) == "wamid.1"
+    (request,) = upstream.requests
+    assert (request.method, request.path) == ("POST", f"/v21.0/{PNID}/messages")
+    assert request.headers["Authorization"] == BEARER["Authorization"]
+    assert request.json()["text"] == {"body": "hi"}
+    assert await gateway.status() == "connected"
+
+
+async def test_mark_read(upstream: RecordingServer, http: aiohttp.ClientSession) -> None:
+    upstream.default = (200, {"success": True})
+    await cloud(upstream, http).mark_read("wamid.in")
+    assert upstream.requests[0].json() == {
+        "messaging_product": "whatsapp",
+        "status": "read",
+        "message_id": "wamid.in",
+    }
+
+
+async def test_a_cloud_refusal_is_permanent_and_keeps_code_and_details(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    error = {"message": "(#100) Invalid parameter", "code": 100, "error_data": {"details": "bad to"}}
+    upstream.default = (400, {"error": error})
+    with pytest.raises(UpstreamError) as caught:
+        await cloud(upstream, http).send({"to": "x"})
+    assert (caught.value.code, caught.value.details, caught.value.retryable) == (100, "bad to", False)
+
+
+@pytest.mark.parametrize(
+    ("status", "payload"),
+    [
+        (500, {"error": {"message": "oops", "code": 1}}),
+        (503, b"<html>bad gateway</html>"),
+        (400, {"error": {"message": "throughput", "code": 130429}}),
+        (200, {"unexpected": True}),
+        (200, b"not json"),
+    ],
+)
+async def test_transient_failures_are_retryable(
+    upstream: RecordingServer, http: aiohttp.ClientSession, status: int, payload: object
+) -> None:
+    upstream.default = (status, payload)
+    with pytest.raises(UpstreamError) as caught:
+        await cloud(upstream, http).send({"to": "1631"})
+    assert caught.value.retryable
+
+
+async def test_an_unreachable_upstream_is_retryable_and_disconnected(http: aiohttp.ClientSession) -> None:
+    async with recording_server() as gone:
+        gateway = cloud(gone, http)
+    with pytest.raises(UpstreamError) as caught:
+        await gateway.send({"to": "1631"})
+    assert caught.value.retryable
+    assert await gateway.status() == "disconnected"
+
+
+async def test_media_upload_info_and_download(upstream: RecordingServer, http: aiohttp.ClientSession) -> None:
+    gateway = cloud(upstream, http)
+    upstream.answers = [
+        (200, {"id": "up-1"}),
+        (200, {"url": upstream.url + "/dl/up-1", "mime_type": "image/png", "sha256": "ab", "file_size": 3}),
+        (200, b"png"),
+    ]
+    assert await gateway.upload_media(b"png", "image/png") == "up-1"
+    info = await gateway.media_info("up-1")
+    assert (info.mime_type, info.sha256, info.file_size) == ("image/png", "ab", 3)
+    assert await gateway.download(info.url) == b"png"
+    upload, lookup, download = upstream.requests
+    assert upload.path == f"/v21.0/{PNID}/media"
+    assert b'name="file"' in upload.body and b"image/png" in upload.body
+    assert lookup.path == "/v21.0/up-1"
+    assert download.headers["Authorization"] == BEARER["Authorization"], "media URLs need the token"
+
+
+async def test_cloud_contacts_follow_the_documented_plausibility_rule(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    valid = await cloud(upstream, http).check_contacts(["16315551181", "1234", "1234567890123456"])
+    assert valid == {"16315551181": True, "1234": False, "1234567890123456": False}
+    assert upstream.requests == [], "the Cloud API has no contact check"
+
+
+async def test_cloud_registration_is_not_available(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    with pytest.raises(NotReady):
+        await cloud(upstream, http).request_code("1", "5550001234", "sms", "cert", None)
+
+
+async def test_sandbox_extensions(upstream: RecordingServer, http: aiohttp.ClientSession) -> None:
+    gateway = SandboxGateway(upstream.url, "v21.0", "", "tok", http)
+    upstream.answers = [
+        (200, {"status": "code_sent", "vname": "Acme"}),
+        (200, {"status": "registered", "phone_number_id": PNID}),
+        (
+            200,
+            {
+                "contacts": [
+                    {"input": "+16315551181", "status": "valid"},
+                    {"input": "+1", "status": "invalid"},
+                ]
+            },
+        ),
+        (200, {"status": "ok"}),
+    ]
+    pending = await gateway.request_code("1", "5550001234", "sms", "cert", None)
+    assert (pending.state, pending.vname) == ("pending", "Acme")
+    assert (await gateway.verify_code("1", "5550001234", "123456")).state == "registered"
+    gateway.use_phone_number(PNID)
+    assert await gateway.check_contacts(["16315551181", "1"]) == {"16315551181": True, "1": False}
+    assert await gateway.status() == "connected"
+    paths = [r.path for r in upstream.requests]
+    assert paths == ["/v21.0/account", "/v21.0/account/verify", f"/v21.0/{PNID}/contacts", "/healthz"]
+
+
+def test_error_from_tolerates_any_error_body() -> None:
+    assert error_from(502, None).retryable
+    assert error_from(400, {"error": "text"}).code == 400
+    assert error_from(400, {"error": {"code": "100", "error_data": []}}).details == "HTTP 400"
