@@ -41,17 +41,21 @@ async def external_database(external: dict[str, Any], user: str, password: str) 
     return Check(True, "DatabaseReachable", f"database {name} on {host}:{port} is reachable")
 
 
-def _ensure_bucket(s3: dict[str, Any], access_key: str, secret_key: str) -> str:
-    client = boto3.client(
+def _s3_client(s3: dict[str, Any], access_key: str, secret_key: str) -> Any:
+    return boto3.client(
         "s3",
         endpoint_url=s3.get("endpoint"),
         region_name=s3.get("region", "us-east-1"),
         aws_access_key_id=access_key,
         aws_secret_access_key=secret_key,
         config=BotoConfig(
-            connect_timeout=5, read_timeout=10, retries={"max_attempts": 2}, s3={"addressing_style": "path"}
+            connect_timeout=5, read_timeout=30, retries={"max_attempts": 2}, s3={"addressing_style": "path"}
         ),
     )
+
+
+def _ensure_bucket(s3: dict[str, Any], access_key: str, secret_key: str) -> str:
+    client = _s3_client(s3, access_key, secret_key)
     try:
         try:
             client.head_bucket(Bucket=s3["bucket"])
@@ -132,14 +136,7 @@ def _matches(live: dict[str, Any], desired: dict[str, Any]) -> bool:
 
 
 def _delete_bucket(s3: dict[str, Any], access_key: str, secret_key: str) -> int:
-    client = boto3.client(
-        "s3",
-        endpoint_url=s3.get("endpoint"),
-        region_name=s3.get("region", "us-east-1"),
-        aws_access_key_id=access_key,
-        aws_secret_access_key=secret_key,
-        config=BotoConfig(connect_timeout=5, read_timeout=30, s3={"addressing_style": "path"}),
-    )
+    client = _s3_client(s3, access_key, secret_key)
     removed = 0
     try:
         for page in client.get_paginator("list_objects_v2").paginate(Bucket=s3["bucket"]):
