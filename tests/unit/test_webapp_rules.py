@@ -1,96 +1,205 @@
+"""Pure pieces of the WebApp: media rules, health shapes, stats rendering, routing, auth, bodies."""
+
 from __future__ import annotations
 
-from typing import Any
+import base64
+import time
+from typing import Any, get_args
 
 import pytest
-from pydantic import ValidationError
 
-from wabiz.kit.errors import ApiError
-from wabiz.webapp.health import health_payload, prometheus_text
-from wabiz.webapp.media_rules import canonical, media_problem
-from wabiz.webapp.message_schemas import MessageRequest, check_message
+from wabiz.kit.errors import ApiError, Unauthorized
+from wabiz.kit.sharding import SHARD_COUNTS, shard_of
+from wabiz.webapp.account.schemas import ShardChange
+from wabiz.webapp.auth import Principal, TokenCache, authorization, basic_credentials, check_api_key
+from wabiz.webapp.bodies import StrictModel, json_schema, to_model
+from wabiz.webapp.contacts.service import wa_id_of
+from wabiz.webapp.health.service import NodeView, health_payload
+from wabiz.webapp.health.stats import Gauge, as_json, as_prometheus
+from wabiz.webapp.media.rules import MB, canonical, media_rule, size_problem
+from wabiz.webapp.messages.service import recipient
+from wabiz.webapp.routing import ShardMap, lease_owners
 
-
-def _code(message: dict[str, Any]) -> int | None:
-    try:
-        check_message(MessageRequest.model_validate(message))
-    except ApiError as exc:
-        return exc.code
-    return None
-
-
-@pytest.mark.parametrize(
-    ("message", "code"),
-    [
-        ({"to": "1", "type": "text", "text": {"body": "ok"}}, None),
-        ({"to": "1", "text": {"body": "type defaults to text"}}, None),
-        ({"to": "1", "type": "text", "text": {"body": "x" * 4097}}, 1001),
-        ({"to": "1", "type": "text", "text": {"body": "x"}, "recipient_type": "group"}, 1002),
-        ({"to": "1", "type": "image"}, 1008),
-        ({"to": "1", "type": "text", "text": {"body": "x"}, "image": {"id": "m"}}, 1010),
-        ({"to": "1", "type": "audio", "audio": {"id": "m", "caption": "no"}}, 1010),
-        ({"to": "1", "type": "image", "image": {"id": "m", "link": "https://x"}}, 1009),
-        ({"to": "1", "type": "image", "image": {}}, 1009),
-        ({"to": "1", "type": "document", "document": {"link": "https://x/a.pdf", "filename": "a.pdf"}}, None),
-        (
-            {
-                "to": "1",
-                "type": "interactive",
-                "interactive": {
-                    "type": "list",
-                    "body": {"text": "pick"},
-                    "action": {"sections": [{"rows": [{"id": str(i)} for i in range(11)]}]},
-                },
-            },
-            1009,
-        ),
-    ],
-)
-def test_message_rules(message: dict[str, Any], code: int | None) -> None:
-    assert _code(message) == code
-
-
-def test_schema_refuses_unknown_fields_and_wrong_types() -> None:
-    with pytest.raises(ValidationError):
-        MessageRequest.model_validate({"to": "1", "type": "text", "text": {"body": 5}})
-    with pytest.raises(ValidationError):
-        MessageRequest.model_validate({"to": "1", "type": "text", "text": {"body": "x"}, "colour": "red"})
+# -- media -----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("content_type", "size", "ok"),
+    ("content_type", "kind", "limit"),
     [
-        ("image/png", 5 * 1024 * 1024, True),
-        ("image/png", 5 * 1024 * 1024 + 1, False),
-        ("image/webp", 500 * 1024 + 1, False),
-        ("audio/ogg; codecs=opus", 1000, True),
-        ("application/pdf", 90 * 1024 * 1024, True),
-        ("image/gif", 10, False),
-        ("image/png", 0, False),
-        ("", 10, False),
+        ("image/jpeg", "image", 5 * MB),
+        ("image/png", "image", 5 * MB),
+        ("audio/aac", "audio", 16 * MB),
+        ("audio/ogg; codecs=opus", "audio", 16 * MB),
+        ("video/3gpp", "video", 16 * MB),
+        ("image/webp", "sticker", 500 * 1024),
+        ("application/pdf", "document", 100 * MB),
+        ("text/plain; charset=utf-8", "document", 100 * MB),
     ],
 )
-def test_media_rules(content_type: str, size: int, ok: bool) -> None:
-    assert (media_problem(content_type, size) is None) is ok
+def test_media_kinds_and_limits(content_type: str, kind: str, limit: int) -> None:
+    rule = media_rule(content_type)
+    assert (rule.kind, rule.limit) == (kind, limit)
+    assert size_problem(rule, limit, upload_cap=200 * MB) is None
+    assert size_problem(rule, limit + 1, upload_cap=200 * MB) is not None
+
+
+@pytest.mark.parametrize(
+    ("content_type", "code"),
+    [(None, 1008), ("", 1008), ("png", 1009), ("image/gif", 1009), ("video/avi", 1009)],
+)
+def test_refused_media_types(content_type: str | None, code: int) -> None:
+    with pytest.raises(ApiError) as caught:
+        media_rule(content_type)
+    assert caught.value.code == code
+    assert "Content-Type" in caught.value.details
+
+
+def test_media_sizes() -> None:
+    rule = media_rule("application/pdf")
+    assert size_problem(rule, 0, 10) is not None
+    problem = size_problem(rule, 11, 10)
+    assert problem is not None and "WABIZ_MAX_UPLOAD_BYTES" in problem.details
 
 
 def test_canonical_mime() -> None:
     assert canonical("Image/PNG; charset=x") == "image/png"
-    assert canonical("audio/ogg; codecs=opus") == "audio/ogg; codecs=opus"
+    assert canonical("audio/OGG;codecs=OPUS") == "audio/ogg; codecs=opus"
 
 
-def test_health_shapes() -> None:
-    assert health_payload([], None, registered=False) == {"gateway_status": "unregistered"}
-    one = [{"id": "a", "hostname": "h", "gateway_status": "connected"}]
-    assert health_payload(one, "a", True) == {"gateway_status": "connected"}
-    two = [*one, {"id": "b", "hostname": "h", "gateway_status": "connected"}]
-    assert health_payload(two, "a", True) == {
+# -- health and stats ------------------------------------------------------------------------
+
+
+def test_health_payload() -> None:
+    a, b, c = (
+        NodeView("a", "h", "connected", 1),
+        NodeView("b", "h", "connected", 1),
+        NodeView("c", "h", "connected", 0),
+    )
+    assert health_payload([], None, registered=True) == {"gateway_status": "disconnected"}
+    assert health_payload([a], "a", registered=False) == {"gateway_status": "unregistered"}
+    assert health_payload([a], "a", registered=True) == {"gateway_status": "connected"}
+    assert health_payload([a, b, c], "a", registered=True) == {
         "h:a": {"gateway_status": "connected", "role": "primary_master"},
         "h:b": {"gateway_status": "connected", "role": "coreapp"},
+        "h:c": {"gateway_status": "connected", "role": "secondary_master"},
     }
 
 
-def test_prometheus_text() -> None:
-    assert prometheus_text("app", {"callbacks_pending": 3}) == (
-        "# TYPE wabiz_app_callbacks_pending gauge\nwabiz_app_callbacks_pending 3\n"
-    )
+def test_stats_as_json_and_prometheus() -> None:
+    gauges = [
+        Gauge("pending", "Pending", (), {(): 3}),
+        Gauge("messages", "Messages", ("direction", "status"), {("out", "queued"): 2, ("out", "sent"): 1}),
+        Gauge("odd", 'Label "quoted"', ("name",), {('a"b',): 1}),
+    ]
+    assert as_json(gauges) == {"pending": 3, "messages": {"out": {"queued": 2, "sent": 1}}, "odd": {'a"b': 1}}
+    text = as_prometheus("wabiz_app", gauges).decode()
+    assert "# TYPE wabiz_app_pending gauge\nwabiz_app_pending 3.0\n" in text
+    assert 'wabiz_app_messages{direction="out",status="queued"} 2.0' in text
+    assert 'wabiz_app_odd{name="a\\"b"} 1.0' in text
+
+
+# -- routing ---------------------------------------------------------------------------------
+
+
+def test_lease_owners() -> None:
+    rows = [
+        ("shard:0", "http://a"),
+        ("shard:12", "http://b"),
+        ("master", "http://a"),
+        ("shard:x", "http://c"),
+    ]
+    assert lease_owners(rows) == {0: "http://a", 12: "http://b"}
+
+
+def test_shard_map_owner_of() -> None:
+    shard_map = ShardMap("registered", "1", "5550001234", 4, {0: "a", 1: "b", 2: "c"})
+    recipients = [f"1555{n:07d}" for n in range(50)]
+    for wa_id in recipients:
+        expected = {0: "a", 1: "b", 2: "c"}.get(shard_of(wa_id, 4))
+        assert shard_map.owner_of(wa_id) == expected
+    assert shard_map.business_wa_id == "15550001234" and shard_map.registered
+    assert ShardMap().business_wa_id is None and not ShardMap().registered
+
+
+def test_shard_counts_match_the_kit() -> None:
+    assert get_args(ShardChange.model_fields["shards"].annotation) == SHARD_COUNTS
+
+
+@pytest.mark.parametrize(
+    ("given", "wa_id"),
+    [("+1 631-555-1181", "16315551181"), ("(631) 555.1181", "6315551181"), ("12", None), ("abc", None)],
+)
+def test_numbers(given: str, wa_id: str | None) -> None:
+    assert wa_id_of(given) == wa_id
+    if wa_id is None:
+        with pytest.raises(ApiError) as caught:
+            recipient(given)
+        assert caught.value.code == 1009
+    else:
+        assert recipient(given) == wa_id
+
+
+# -- auth ------------------------------------------------------------------------------------
+
+
+def test_authorization_headers() -> None:
+    assert authorization("Bearer abc") == ("bearer", "abc")
+    assert authorization("APIKEY  key ") == ("apikey", "key")
+    for header in (None, "", "Bearer", "Bearer   "):
+        with pytest.raises(Unauthorized):
+            authorization(header)
+    encoded = base64.b64encode(b"admin:pa:ss").decode()
+    assert basic_credentials(f"Basic {encoded}") == ("admin", "pa:ss")
+
+
+def test_api_key() -> None:
+    assert check_api_key("probe-key-0123", "probe-key-0123").role == "ROLE_PROBE"
+    for configured in (None, "other-key-01234"):
+        with pytest.raises(Unauthorized):
+            check_api_key("probe-key-0123", configured)
+
+
+def test_token_cache() -> None:
+    cache = TokenCache(ttl=60)
+    alice, bob = Principal("alice", "ROLE_USER", "d1"), Principal("bob", "ROLE_USER", "d2")
+    cache.put(alice, time.time() + 60)
+    cache.put(bob, time.time() - 1)
+    assert cache.get("d1") == alice
+    assert cache.get("d2") is None, "an expired token is never served from the cache"
+    cache.evict_user("alice")
+    assert cache.get("d1") is None
+    disabled = TokenCache(ttl=0)
+    disabled.put(alice, time.time() + 60)
+    assert disabled.get("d1") is None
+
+
+# -- bodies ----------------------------------------------------------------------------------
+
+
+class _Inner(StrictModel):
+    value: int
+
+
+class _Outer(StrictModel):
+    inner: _Inner
+    items: list[_Inner] = []
+
+
+def test_to_model_codes() -> None:
+    cases: list[tuple[Any, int]] = [
+        ([], 1025),
+        ({}, 1008),
+        ({"inner": {"value": "5"}}, 1009),
+        ({"inner": {"value": 5}, "x": 1}, 1010),
+    ]
+    for raw, code in cases:
+        with pytest.raises(ApiError) as caught:
+            to_model(_Outer, raw)
+        assert caught.value.code == code
+    assert to_model(_Outer, {"inner": {"value": 5}}).inner.value == 5
+
+
+def test_json_schema_is_inlined() -> None:
+    schema = json_schema(_Outer)
+    assert "$defs" not in schema and "$ref" not in str(schema)
+    assert schema["properties"]["inner"]["properties"]["value"]["type"] == "integer"

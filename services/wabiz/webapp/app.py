@@ -1,8 +1,9 @@
 """The WebApp: the public REST API of the On-Premises contract.
 
-`create_app` wires the routers (one module per domain), the error envelope, metrics and a body
-size guard; the lifespan builds the shared state (database pool, media store, HTTP pool to the
-CoreApps) once per process.
+`create_app` wires one router per domain, the error envelope (`kit.httpapp`) and the metrics
+middleware; the lifespan opens the shared state (database pool, media store, HTTP pool to the
+CoreApps, caches) once per process. The interactive docs pages are off (they load scripts from a
+CDN); `/openapi.json` describes every endpoint.
 """
 
 from __future__ import annotations
@@ -11,76 +12,37 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import aiohttp
 from fastapi import FastAPI
-from starlette.types import ASGIApp, Receive, Scope, Send
 
 from wabiz import __version__
-from wabiz.kit.db import make_engine, make_sessionmaker
-from wabiz.kit.errors import InvalidRequest
-from wabiz.kit.httpapp import error_response, install_error_handlers, serve
+from wabiz.kit.httpapp import install_error_handlers, serve
 from wabiz.kit.logs import setup
-from wabiz.kit.storage import make_store
-from wabiz.webapp import account, app_settings, contacts, health, media, messages, support, upstream, users
+from wabiz.webapp.account.endpoints import router as account
 from wabiz.webapp.config import WebAppConfig
-from wabiz.webapp.coreapp_client import CoreAppClient
-from wabiz.webapp.invalid_contacts import InvalidContacts
-from wabiz.webapp.metrics import MetricsMiddleware
-from wabiz.webapp.routing import Router
-from wabiz.webapp.state import AppState, TokenCache
+from wabiz.webapp.contacts.endpoints import router as contacts
+from wabiz.webapp.health.endpoints import router as health
+from wabiz.webapp.health.metrics import MetricsMiddleware, WebAppMetrics
+from wabiz.webapp.media.endpoints import router as media
+from wabiz.webapp.messages.endpoints import router as messages
+from wabiz.webapp.settings.endpoints import router as settings
+from wabiz.webapp.state import open_state
+from wabiz.webapp.support.endpoints import router as support
+from wabiz.webapp.upstream.endpoints import router as upstream
+from wabiz.webapp.users.endpoints import router as users
 
 log = logging.getLogger(__name__)
-UNBOUNDED_PATHS = ("/v1/media",)
-
-
-class BodyLimit:
-    """Refuse a declared oversize JSON body before reading it (media uploads have their own cap)."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and not scope["path"].startswith(UNBOUNDED_PATHS):
-            declared = dict(scope["headers"]).get(b"content-length", b"0")
-            if declared.isdigit() and int(declared) > self.limit:
-                response = error_response(InvalidRequest(f"request body larger than {self.limit} bytes"))
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-def build_state(config: WebAppConfig) -> AppState:
-    engine = make_engine(config.database_dsn(), config.database_pool_size)
-    sessions = make_sessionmaker(engine)
-    router = Router(sessions)
-    http = aiohttp.ClientSession(
-        timeout=aiohttp.ClientTimeout(total=config.coreapp_timeout, connect=2),
-        connector=aiohttp.TCPConnector(limit=512, keepalive_timeout=30),
-    )
-    return AppState(
-        config=config,
-        engine=engine,
-        sessions=sessions,
-        store=make_store(config),
-        http=http,
-        router=router,
-        coreapps=CoreAppClient(
-            http, config.internal_token.get_secret_value(), router, config.route_retry_seconds
-        ),
-        tokens=TokenCache(config.token_cache_seconds),
-        invalid_contacts=InvalidContacts(sessions),
-    )
+ROUTERS = (users, contacts, messages, media, settings, account, health, support, upstream)
 
 
 def create_app(config: WebAppConfig) -> FastAPI:
+    metrics = WebAppMetrics()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        state = app.state.wabiz = build_state(config)
-        log.info("webapp listening on http://%s:%s", config.host, config.port)
-        yield
-        await state.http.close()
-        await state.store.close()
-        await state.engine.dispose()
+        async with open_state(config, metrics) as state:
+            app.state.wabiz = state
+            log.info("webapp serving on http://%s:%s", config.host, config.port)
+            yield
 
     app = FastAPI(
         title="wabiz WebApp",
@@ -91,10 +53,9 @@ def create_app(config: WebAppConfig) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
-    for module in (users, contacts, messages, media, app_settings, account, health, support, upstream):
-        app.include_router(module.router)
-    app.add_middleware(BodyLimit, limit=config.max_json_bytes)
-    app.add_middleware(MetricsMiddleware)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
 
 

@@ -1,4 +1,8 @@
-"""WebApp settings (`WABIZ_*`)."""
+"""WebApp settings (`WABIZ_*` environment variables), one class for this deployable.
+
+The WebApp keeps no state of its own beyond short caches, so every knob here is either where it
+listens, how long it trusts a cache, or how long it waits for a CoreApp.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,23 @@ from pydantic import Field, SecretStr, field_validator
 
 from wabiz.kit.config import CommonConfig
 
+MIB = 1024 * 1024
+
 
 class WebAppConfig(CommonConfig):
     host: str = "127.0.0.1"
-    port: int = 9090
-    api_key: SecretStr | None = Field(None, description="Apikey for /v1/health, /metrics, /v1/stats/*")
-    allow_insecure_webhooks: bool | None = Field(
-        None, description="accept http:// webhook URLs; default dev_mode"
+    port: int = Field(9090, ge=1, le=65535)
+    api_key: SecretStr | None = Field(
+        None, description="`Authorization: Apikey <key>` on /v1/health, /metrics and /v1/stats/*"
     )
-    token_cache_seconds: float = Field(5.0, ge=0, le=300)
-    max_upload_bytes: int = Field(64 * 1024 * 1024, ge=1)
-    max_json_bytes: int = Field(1024 * 1024, ge=1024)
-    coreapp_timeout: float = Field(10.0, gt=0)
-    route_retry_seconds: float = Field(10.0, ge=0)
+    allow_insecure_webhooks: bool | None = Field(
+        None, description="accept http:// webhook URLs; defaults to dev_mode"
+    )
+    token_cache_seconds: float = Field(5.0, ge=0, le=300, description="trust a verified token this long")
+    max_upload_bytes: int = Field(64 * MIB, ge=1, description="media upload cap")
+    max_json_bytes: int = Field(1 * MIB, ge=1024, description="JSON body cap")
+    coreapp_timeout: float = Field(10.0, gt=0, description="seconds per internal call")
+    route_retry_seconds: float = Field(5.0, ge=0, description="wait for a shard owner before 1018")
 
     @field_validator("api_key")
     @classmethod

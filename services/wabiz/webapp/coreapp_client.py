@@ -1,12 +1,17 @@
-"""Calls to CoreApps' internal API; their error envelopes come back as the same ApiError.
+"""Calls to the CoreApps' internal API over one pooled HTTP session.
 
-The send path retries within `route_retry_seconds` while a shard changes hands (no owner, the
-owner refused with 1018, or the owner is unreachable), re-reading the shard map each time.
+CoreApp errors arrive in the public envelope and are re-raised as the same ApiError, so the client
+sees the CoreApp's code and details unchanged. A call is retried only when it surely never reached
+a CoreApp (no owner yet, connection refused, or the owner answered 1018 "not mine"): a request
+that may have been stored is never sent twice by us; its caller gets 1018 (send path) or 1011 and
+decides. The send path retries within `route_retry_seconds`, re-reading the shard map each time,
+which rides out a failover; then 1018.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from typing import Any
@@ -14,38 +19,70 @@ from typing import Any
 import aiohttp
 import orjson
 
-from wabiz.kit.errors import ApiError, NotPrimaryCoreapp, NotReady, error_from_dict
-from wabiz.kit.sharding import shard_of
-from wabiz.webapp.routing import Router
+from wabiz.kit.errors import AccessDenied, ApiError, NotPrimaryCoreapp, NotReady, error_from_dict
+from wabiz.webapp.routing import ShardMapCache
 
 log = logging.getLogger(__name__)
 RETRY_PAUSE_S = 0.2
 
 
+class Unreachable(Exception):
+    """The request never reached a CoreApp: retrying elsewhere cannot duplicate anything."""
+
+
+class NoAnswer(Exception):
+    """The request was sent but no answer came (connection broken, timeout): it may have acted."""
+
+
+def error_of(status: int, raw: bytes) -> ApiError:
+    """The ApiError a CoreApp answered, from its envelope (or its bare HTTP status)."""
+    try:
+        parsed = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        parsed = None
+    errors = parsed.get("errors") if isinstance(parsed, dict) else None
+    if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
+        return NotReady(f"a CoreApp answered HTTP {status} without an error envelope")
+    error = error_from_dict(errors[0])
+    if isinstance(error, AccessDenied):
+        # The client's credentials were fine; ours were not: a deployment problem, not theirs.
+        log.error("a CoreApp refused the internal token: %s", error.details)
+        return NotReady("the WebApp and the CoreApps disagree on WABIZ_INTERNAL_TOKEN")
+    return error
+
+
 class CoreAppClient:
     def __init__(
-        self, session: aiohttp.ClientSession, token: str, router: Router, retry_seconds: float
+        self, http: aiohttp.ClientSession, token: str, shard_maps: ShardMapCache, retry_seconds: float
     ) -> None:
-        self._http, self._router, self._retry_seconds = session, router, retry_seconds
+        self._http, self._shard_maps, self._retry_seconds = http, shard_maps, retry_seconds
         self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        self._turn = itertools.count()
 
     async def call(self, base_url: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        """One call: the CoreApp's answer, its ApiError, `Unreachable` or `NoAnswer`."""
         data = orjson.dumps(body) if body is not None else None
-        async with self._http.request(method, base_url + path, data=data, headers=self._headers) as answer:
-            payload = await answer.read()
-        parsed: Any = orjson.loads(payload) if payload else {}
-        if answer.status >= 400:
-            errors = parsed.get("errors") if isinstance(parsed, dict) else None
-            raise error_from_dict(errors[0]) if errors else NotReady(f"CoreApp answered HTTP {answer.status}")
+        try:
+            async with self._http.request(
+                method, base_url + path, data=data, headers=self._headers
+            ) as answer:
+                status, raw = answer.status, await answer.read()
+        except aiohttp.ClientConnectorError as exc:
+            raise Unreachable(f"{base_url}: {exc}") from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.warning("CoreApp %s gave no answer to %s %s: %r", base_url, method, path, exc)
+            raise NoAnswer(f"{base_url}{path}: {exc!r}") from exc
+        if status >= 400:
+            raise error_of(status, raw)
+        parsed = orjson.loads(raw) if raw else {}
         return parsed if isinstance(parsed, dict) else {}
 
     async def to_owner(self, wa_id: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        """Call the CoreApp owning `wa_id`'s shard, riding out a change of owner."""
+        """Call the CoreApp owning `wa_id`'s shard, waiting a bounded time for one to exist."""
         deadline = time.monotonic() + self._retry_seconds
         fresh = False
         while True:
-            shard_map = await self._router.current(fresh)
-            owner = shard_map.owners.get(shard_of(wa_id, shard_map.shards))
+            owner = (await self._shard_maps.get(fresh)).owner_of(wa_id)
             problem: ApiError
             if owner is None:
                 problem = NotPrimaryCoreapp("no CoreApp holds this recipient's shard right now; retry")
@@ -54,37 +91,45 @@ class CoreAppClient:
                     return await self.call(owner, method, path, body)
                 except NotPrimaryCoreapp as exc:
                     problem = exc
-                except (aiohttp.ClientError, TimeoutError) as exc:
-                    log.warning("CoreApp %s unreachable: %s", owner, exc)
-                    problem = NotPrimaryCoreapp("the shard's CoreApp is unreachable; retry")
-            if time.monotonic() >= deadline:
+                except Unreachable as exc:
+                    log.info("shard owner unreachable, re-reading the shard map: %s", exc)
+                    problem = NotPrimaryCoreapp("the recipient's CoreApp is unreachable; retry")
+                except NoAnswer:
+                    raise NotPrimaryCoreapp(
+                        "the recipient's CoreApp did not answer; the message may have been stored, retry"
+                    ) from None
+            if time.monotonic() + RETRY_PAUSE_S > deadline:
                 raise problem
             fresh = True
             await asyncio.sleep(RETRY_PAUSE_S)
 
-    async def _live_nodes(self) -> tuple[str, ...]:
-        shard_map = await self._router.current()
-        return shard_map.nodes or (await self._router.current(fresh=True)).nodes
-
     async def to_any(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        """Call any live CoreApp (contacts, registration, media fetch)."""
-        for node in await self._live_nodes():
+        """Call any live CoreApp, taking turns (contacts, registration, media fetches)."""
+        nodes = (await self._shard_maps.get()).nodes or (await self._shard_maps.get(fresh=True)).nodes
+        start = next(self._turn)
+        for index in range(len(nodes)):
+            node = nodes[(start + index) % len(nodes)]
             try:
                 return await self.call(node, method, path, body)
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                log.warning("CoreApp %s unreachable: %s", node, exc)
-        raise NotReady("no CoreApp is reachable")
+            except Unreachable as exc:
+                log.warning("CoreApp unreachable, trying the next one: %s", exc)
+            except NoAnswer:
+                raise NotReady(f"a CoreApp did not answer {path} in time; retry") from None
+        raise NotReady("no CoreApp is running or reachable; check the CoreApps and retry")
 
     async def relay(
         self, method: str, path: str, raw: bytes | None, headers: dict[str, str], params: dict[str, str]
     ) -> tuple[int, bytes, str]:
-        """Pass a request through unchanged to the first live CoreApp that answers."""
-        for node in await self._live_nodes():
+        """Pass a request through unchanged to the first live CoreApp that takes it."""
+        for node in (await self._shard_maps.get()).nodes:
             try:
                 async with self._http.request(
                     method, node + path, data=raw, headers=headers, params=params
                 ) as answer:
                     return answer.status, await answer.read(), answer.content_type
+            except aiohttp.ClientConnectorError as exc:
+                log.warning("CoreApp unreachable for %s: %s", path, exc)
             except (aiohttp.ClientError, TimeoutError) as exc:
-                log.warning("CoreApp %s unreachable for %s: %s", node, path, exc)
-        return 503, b'{"error": "no CoreApp is reachable"}', "application/json"
+                log.warning("CoreApp gave no answer to %s: %r", path, exc)
+                break
+        return 503, b'{"error": "no CoreApp took the request; retry"}', "application/json"

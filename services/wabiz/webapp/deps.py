@@ -1,16 +1,26 @@
-"""Dependencies shared by the endpoints, as `Annotated` aliases."""
+"""The endpoints' dependencies, as `Annotated` aliases.
+
+`Session` is one transaction per request, committed before the answer is sent (function scope),
+so a client that gets 201 can read what it created at once; endpoints on the send path do not
+ask for it and so never touch the database pool.
+"""
 
 from __future__ import annotations
 
-import hmac
-from typing import Annotated
+from collections.abc import AsyncIterator
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
-from sqlalchemy import text
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from wabiz.kit.errors import AccessDenied, Unauthorized
-from wabiz.kit.passwords import token_digest
-from wabiz.webapp.state import AppState, Principal
+from wabiz.kit.httpapp import json_body
+from wabiz.webapp.auth import Principal, authorization, basic_credentials, check_api_key, verify_bearer
+from wabiz.webapp.bodies import to_model
+from wabiz.webapp.state import AppState
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def get_state(request: Request) -> AppState:
@@ -21,62 +31,76 @@ def get_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(get_state)]
 
 
-async def _bearer(state: AppState, token: str) -> Principal:
-    digest = token_digest(token)
-    cached = state.tokens.get(digest)
-    if cached is not None:
-        return cached
-    async with state.sessions() as session:
-        row = (
-            await session.execute(
-                text(
-                    "SELECT u.username, u.role, extract(epoch from t.expires_at) AS expires_at FROM tokens t"
-                    " JOIN users u ON u.username = t.username WHERE t.digest = :d AND t.expires_at > now()"
-                ),
-                {"d": digest},
-            )
-        ).first()
-    if row is None:
-        raise Unauthorized("the bearer token is unknown, expired or revoked; log in again")
-    principal = Principal(row.username, row.role, digest)
-    state.tokens.put(principal, float(row.expires_at))
-    return principal
+async def get_session(state: State) -> AsyncIterator[AsyncSession]:
+    async with state.sessions() as session, session.begin():
+        yield session
 
 
-def _scheme(request: Request) -> tuple[str, str]:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    if not value.strip():
-        raise Unauthorized("missing Authorization header (Bearer <token>)")
-    return scheme.lower(), value.strip()
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 async def current_user(request: Request, state: State) -> Principal:
-    scheme, value = _scheme(request)
+    scheme, value = authorization(request.headers.get("authorization"))
     if scheme != "bearer":
-        raise Unauthorized("this endpoint needs Authorization: Bearer <token>")
-    return await _bearer(state, value)
+        raise Unauthorized("this endpoint needs Authorization: Bearer <token> (POST /v1/users/login)")
+    return await verify_bearer(state.sessions, state.tokens, value)
 
 
-async def admin_user(user: Annotated[Principal, Depends(current_user)]) -> Principal:
+CurrentUser = Annotated[Principal, Depends(current_user)]
+
+
+async def admin_user(user: CurrentUser) -> Principal:
     if not user.is_admin:
         raise AccessDenied("this operation is for admins only")
     return user
 
 
-async def probe_user(request: Request, state: State) -> Principal:
-    """Bearer, or the configured API key (`Authorization: Apikey <key>`) for probes and Prometheus."""
-    scheme, value = _scheme(request)
+AdminUser = Annotated[Principal, Depends(admin_user)]
+
+
+async def probe_or_user(request: Request, state: State) -> Principal:
+    """A bearer token, or the configured API key (`Authorization: Apikey <key>`) for probes."""
+    scheme, value = authorization(request.headers.get("authorization"))
     if scheme == "apikey":
         key = state.config.api_key
-        if key is None or not hmac.compare_digest(value.encode(), key.get_secret_value().encode()):
-            raise Unauthorized("wrong API key")
-        return Principal("apikey", "ROLE_PROBE")
+        return check_api_key(value, key.get_secret_value() if key else None)
     if scheme != "bearer":
-        raise Unauthorized("use Authorization: Bearer <token> or Apikey <key>")
-    return await _bearer(state, value)
+        raise Unauthorized("use Authorization: Bearer <token> or Authorization: Apikey <key>")
+    return await verify_bearer(state.sessions, state.tokens, value)
 
 
-User = Annotated[Principal, Depends(current_user)]
-Admin = Annotated[Principal, Depends(admin_user)]
-Probe = Annotated[Principal, Depends(probe_user)]
+ProbeOrUser = Annotated[Principal, Depends(probe_or_user)]
+
+
+def basic_login(request: Request) -> tuple[str, str]:
+    return basic_credentials(request.headers.get("authorization"))
+
+
+BasicCredentials = Annotated[tuple[str, str], Depends(basic_login)]
+
+
+def body_of(model: type[M]) -> Any:
+    """`Annotated[Model, body_of(Model)]`: the JSON body, validated strictly into `Model`."""
+
+    async def parse(request: Request, state: State) -> M:
+        return to_model(model, await json_body(request, state.config.max_json_bytes))
+
+    return Depends(parse)
+
+
+def optional_body_of(model: type[M]) -> Any:
+    """Like `body_of`, but a request without a body gives None."""
+
+    async def parse(request: Request, state: State) -> M | None:
+        if not _has_body(request):
+            return None
+        return to_model(model, await json_body(request, state.config.max_json_bytes))
+
+    return Depends(parse)
+
+
+def _has_body(request: Request) -> bool:
+    length = request.headers.get("content-length")
+    if length is not None:
+        return length != "0"
+    return "transfer-encoding" in request.headers

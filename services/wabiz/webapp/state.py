@@ -1,61 +1,58 @@
-"""Everything a WebApp process shares between requests, built once in the app's lifespan."""
+"""Everything a WebApp process shares between requests, opened once by the app's lifespan.
+
+One database pool, one media store, one pooled HTTP session to the CoreApps, the caches (tokens,
+shard map, known-invalid recipients) and the few background tasks; closing undoes it in reverse.
+"""
 
 from __future__ import annotations
 
-import time
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from typing import Any
 
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from wabiz.kit.storage import MediaStore
+from wabiz.kit.db import make_engine, make_sessionmaker
+from wabiz.kit.storage import MediaStore, make_store
+from wabiz.webapp.auth import TokenCache
 from wabiz.webapp.config import WebAppConfig
+from wabiz.webapp.contacts.known_invalid import KnownInvalid
 from wabiz.webapp.coreapp_client import CoreAppClient
-from wabiz.webapp.invalid_contacts import InvalidContacts
-from wabiz.webapp.routing import Router
+from wabiz.webapp.health.metrics import WebAppMetrics
+from wabiz.webapp.routing import ShardMapCache
 
-
-@dataclass(frozen=True)
-class Principal:
-    username: str
-    role: str
-    token_digest: str | None = None
-
-    @property
-    def is_admin(self) -> bool:
-        return self.role == "ROLE_ADMIN"
+log = logging.getLogger(__name__)
+CONNECT_TIMEOUT_S = 2.0
+MAX_CONNECTIONS = 512
+# Below uvicorn's 5 s keep-alive on the CoreApps: reusing a connection the server is closing
+# fails after the request was sent, which the send path must answer with 1018.
+KEEPALIVE_S = 4.0
 
 
 @dataclass
-class TokenCache:
-    """Verified bearer tokens for a few seconds, so the send path costs no database read for auth."""
+class Background:
+    """Fire-and-forget work that must neither be garbage-collected early nor outlive the app."""
 
-    ttl: float
-    entries: dict[str, tuple[Principal, float, float]] = field(default_factory=dict)
+    tasks: set[asyncio.Task[object]] = field(default_factory=set)
 
-    def get(self, digest: str) -> Principal | None:
-        entry = self.entries.get(digest)
-        if entry is None:
-            return None
-        principal, expires_at, cached_at = entry
-        now = time.time()
-        if now >= expires_at or time.monotonic() - cached_at > self.ttl:
-            self.entries.pop(digest, None)
-            return None
-        return principal
+    def spawn(self, work: Coroutine[Any, Any, object], name: str) -> None:
+        task = asyncio.create_task(work, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self._finished)
 
-    def put(self, principal: Principal, expires_at: float) -> None:
-        if self.ttl > 0 and principal.token_digest:
-            if len(self.entries) > 10_000:
-                self.entries.clear()
-            self.entries[principal.token_digest] = (principal, expires_at, time.monotonic())
+    def _finished(self, task: asyncio.Task[object]) -> None:
+        self.tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("background task %s failed: %r", task.get_name(), task.exception())
 
-    def evict(self, digest: str) -> None:
-        self.entries.pop(digest, None)
-
-    def evict_user(self, username: str) -> None:
-        for digest in [d for d, (p, _, _) in self.entries.items() if p.username == username]:
-            self.entries.pop(digest, None)
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
 
 
 @dataclass
@@ -65,7 +62,50 @@ class AppState:
     sessions: async_sessionmaker[AsyncSession]
     store: MediaStore
     http: aiohttp.ClientSession
-    router: Router
+    shard_maps: ShardMapCache
     coreapps: CoreAppClient
     tokens: TokenCache
-    invalid_contacts: InvalidContacts
+    known_invalid: KnownInvalid
+    metrics: WebAppMetrics
+    background: Background
+
+
+def _http_session(config: WebAppConfig) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=config.coreapp_timeout, connect=CONNECT_TIMEOUT_S),
+        connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_S),
+    )
+
+
+@asynccontextmanager
+async def open_state(config: WebAppConfig, metrics: WebAppMetrics) -> AsyncIterator[AppState]:
+    engine = make_engine(config.database_dsn(), config.database_pool_size)
+    sessions = make_sessionmaker(engine)
+    store = make_store(config)
+    http = _http_session(config)
+    shard_maps = ShardMapCache(sessions)
+    state = AppState(
+        config=config,
+        engine=engine,
+        sessions=sessions,
+        store=store,
+        http=http,
+        shard_maps=shard_maps,
+        coreapps=CoreAppClient(
+            http, config.internal_token.get_secret_value(), shard_maps, config.route_retry_seconds
+        ),
+        tokens=TokenCache(config.token_cache_seconds),
+        known_invalid=KnownInvalid(sessions),
+        metrics=metrics,
+        background=Background(),
+    )
+    try:
+        await store.ensure_ready()
+        await state.known_invalid.try_refresh()
+        state.background.spawn(state.known_invalid.keep_fresh(), "known-invalid-contacts")
+        yield state
+    finally:
+        await state.background.close()
+        await http.close()
+        await store.close()
+        await engine.dispose()

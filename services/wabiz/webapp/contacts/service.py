@@ -1,0 +1,91 @@
+"""Is this number on WhatsApp? Answered from the `contacts` table (7 days), else by a CoreApp.
+
+With `blocking: "no_wait"` numbers not in the cache are answered `processing` and checked in the
+background, so the next request finds them; with `"wait"` the answer waits for the check, and a
+number the CoreApp gave no verdict on is `failed`. Input that is not a dialable number of
+plausible length is `invalid` without asking anyone.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from wabiz.kit.phone import is_plausible_wa_id, normalize
+from wabiz.webapp.contacts.known_invalid import CACHE_DAYS
+from wabiz.webapp.contacts.schemas import ContactsCheck
+from wabiz.webapp.state import AppState
+
+
+def wa_id_of(given: str) -> str | None:
+    digits = normalize(given)
+    return digits if digits is not None and is_plausible_wa_id(digits) else None
+
+
+def contact_results(
+    inputs: Iterable[str], known: Mapping[str, bool], pending: frozenset[str] = frozenset()
+) -> list[dict[str, str]]:
+    """The answer, input by input, in the order given."""
+    results = []
+    for given in inputs:
+        wa_id = wa_id_of(given)
+        if wa_id is None or known.get(wa_id) is False:
+            results.append({"input": given, "status": "invalid"})
+        elif known.get(wa_id):
+            results.append({"input": given, "status": "valid", "wa_id": wa_id})
+        else:
+            results.append({"input": given, "status": "processing" if wa_id in pending else "failed"})
+    return results
+
+
+async def cached_verdicts(session: AsyncSession, wa_ids: list[str]) -> dict[str, bool]:
+    rows = await session.execute(
+        text(
+            "SELECT wa_id, valid FROM contacts WHERE wa_id = ANY(:ids)"
+            " AND checked_at > now() - make_interval(days => :days)"
+        ),
+        {"ids": wa_ids, "days": CACHE_DAYS},
+    )
+    return {row.wa_id: row.valid for row in rows}
+
+
+async def store_verdicts(session: AsyncSession, verdicts: Mapping[str, bool]) -> None:
+    await session.execute(
+        text(
+            "INSERT INTO contacts (wa_id, valid, checked_at)"
+            " SELECT wa_id, valid, now() FROM unnest(CAST(:ids AS text[]), CAST(:valid AS boolean[]))"
+            " AS checked(wa_id, valid)"
+            " ON CONFLICT (wa_id) DO UPDATE SET valid = EXCLUDED.valid, checked_at = EXCLUDED.checked_at"
+        ),
+        {"ids": list(verdicts), "valid": list(verdicts.values())},
+    )
+
+
+async def verify(state: AppState, wa_ids: list[str]) -> dict[str, bool]:
+    """Ask a CoreApp (the network) about these numbers and remember its verdicts."""
+    answer = await state.coreapps.to_any("POST", "/internal/contacts", {"wa_ids": wa_ids})
+    valid = answer.get("valid")
+    verdicts = {w: bool(valid[w]) for w in wa_ids if isinstance(valid, dict) and w in valid}
+    if verdicts:
+        async with state.sessions.begin() as session:
+            await store_verdicts(session, verdicts)
+        state.known_invalid.remember(verdicts, time.time())
+    return verdicts
+
+
+async def check_contacts(state: AppState, request: ContactsCheck) -> list[dict[str, str]]:
+    wa_ids = sorted({w for w in map(wa_id_of, request.contacts) if w is not None})
+    known: dict[str, bool] = {}
+    if wa_ids and not request.force_check:
+        async with state.sessions() as session:
+            known = await cached_verdicts(session, wa_ids)
+    unknown = [w for w in wa_ids if w not in known]
+    if not unknown:
+        return contact_results(request.contacts, known)
+    if request.blocking == "wait":
+        return contact_results(request.contacts, known | await verify(state, unknown))
+    state.background.spawn(verify(state, unknown), "contacts-check")
+    return contact_results(request.contacts, known, pending=frozenset(unknown))

@@ -1,0 +1,1 @@
+"""`/v1/media`: upload, download and delete media files."""

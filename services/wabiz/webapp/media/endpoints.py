@@ -1,0 +1,42 @@
+"""`/v1/media`: the body of an upload is the raw bytes, `Content-Type` their MIME type."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+
+from wabiz.kit.envelope import ok
+from wabiz.kit.httpapp import JSON
+from wabiz.webapp.deps import CurrentUser, State
+from wabiz.webapp.media import service
+from wabiz.webapp.media.rules import media_rule
+
+router = APIRouter(prefix="/v1/media", tags=["media"])
+RAW_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
+    }
+}
+
+
+@router.post("", status_code=201, openapi_extra=RAW_BODY)
+async def upload(user: CurrentUser, request: Request, state: State) -> JSON:
+    """Store the body's bytes; answers the new media id."""
+    rule = media_rule(request.headers.get("content-type"))
+    declared = service.declared_length(request.headers.get("content-length"))
+    media_id = await service.upload(state, rule, declared, request.stream())
+    return JSON(ok(media=[{"id": media_id}]), status_code=201)
+
+
+@router.get("/{media_id}", response_class=StreamingResponse)
+async def download(media_id: str, user: CurrentUser, state: State) -> StreamingResponse:
+    media = await service.download(state, media_id)
+    headers = {"Content-Length": str(media.size)} if media.size is not None else None
+    return StreamingResponse(media.chunks, media_type=media.mime_type, headers=headers)
+
+
+@router.delete("/{media_id}")
+async def delete(media_id: str, user: CurrentUser, state: State) -> JSON:
+    await service.delete(state, media_id)
+    return JSON(ok())

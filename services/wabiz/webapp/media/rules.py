@@ -1,0 +1,73 @@
+"""Which media types are accepted and how large each may be (contract §6).
+
+Types the network knows as image, audio, video or sticker have their own limits; any other MIME
+type is a document (100 MB, so in practice the upload cap). An image, audio or video type the
+network cannot show (`image/gif`, …) is refused rather than silently sent as a document.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from wabiz.kit.errors import InvalidParameter, MissingParameter
+
+KB, MB = 1024, 1024 * 1024
+OPUS = "audio/ogg; codecs=opus"
+KINDS: dict[str, tuple[str, int]] = {
+    "image/jpeg": ("image", 5 * MB),
+    "image/png": ("image", 5 * MB),
+    "audio/aac": ("audio", 16 * MB),
+    "audio/mp4": ("audio", 16 * MB),
+    "audio/amr": ("audio", 16 * MB),
+    "audio/mpeg": ("audio", 16 * MB),
+    "audio/ogg": ("audio", 16 * MB),
+    OPUS: ("audio", 16 * MB),
+    "video/mp4": ("video", 16 * MB),
+    "video/3gpp": ("video", 16 * MB),
+    "image/webp": ("sticker", 500 * KB),  # animated stickers; static ones are meant to be ≤ 100 KB
+}
+DOCUMENT_LIMIT = 100 * MB
+NOT_DOCUMENTS = ("image/", "audio/", "video/")
+_NAME = r"[a-z0-9][a-z0-9!#$&^_.+\-]*"
+_MIME = re.compile(rf"^{_NAME}/{_NAME}$")
+
+
+@dataclass(frozen=True)
+class MediaRule:
+    mime_type: str
+    kind: str
+    limit: int
+
+
+def canonical(content_type: str) -> str:
+    """`Image/PNG; charset=x` → `image/png`; keeps the one parameter that matters (opus)."""
+    base, _, params = content_type.partition(";")
+    base = base.strip().lower()
+    if base == "audio/ogg" and "opus" in params.lower():
+        return OPUS
+    return base
+
+
+def media_rule(content_type: str | None) -> MediaRule:
+    if not content_type or not content_type.strip():
+        raise MissingParameter("Content-Type is required: the media's MIME type, e.g. image/png")
+    mime = canonical(content_type)
+    if not _MIME.match(mime.partition(";")[0]):
+        raise InvalidParameter(f"Content-Type: {content_type!r} is not a MIME type")
+    kind, limit = KINDS.get(mime, ("document", DOCUMENT_LIMIT))
+    if kind == "document" and mime.startswith(NOT_DOCUMENTS):
+        supported = ", ".join(m for m in KINDS if m.startswith(mime.split("/")[0]))
+        raise InvalidParameter(f"Content-Type: {mime} is not supported; use one of {supported}")
+    return MediaRule(mime, kind, limit)
+
+
+def size_problem(rule: MediaRule, size: int, upload_cap: int) -> InvalidParameter | None:
+    """Why `size` bytes of this type are refused, or None. `size` may be a lower bound."""
+    if size == 0:
+        return InvalidParameter("the body is empty; send the media's bytes")
+    if size > rule.limit:
+        return InvalidParameter(f"{rule.kind} ({rule.mime_type}) may be at most {rule.limit} bytes")
+    if size > upload_cap:
+        return InvalidParameter(f"uploads may be at most {upload_cap} bytes (WABIZ_MAX_UPLOAD_BYTES)")
+    return None

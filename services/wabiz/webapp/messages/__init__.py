@@ -1,0 +1,1 @@
+"""`/v1/messages`: sending, and marking inbound messages read."""

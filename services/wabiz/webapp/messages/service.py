@@ -1,0 +1,74 @@
+"""Sending a message and marking an inbound one read, through the CoreApp owning the recipient.
+
+The WebApp writes nothing on the send path: it validates, checks what it can from memory
+(registration and the business number from the cached shard map, known-invalid recipients) and
+hands the message to the owner of the recipient's shard, which stores it before answering, so
+the id returned is durable. Only media sent by id costs a database read (one indexed lookup).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from sqlalchemy import text
+
+from wabiz.kit.errors import BadUser, InternalError, InvalidParameter, InvalidUser, NotFound, NotReady
+from wabiz.kit.phone import is_plausible_wa_id, normalize
+from wabiz.webapp.messages.rules import media_objects
+from wabiz.webapp.messages.schemas import Media, MessageBase
+from wabiz.webapp.state import AppState
+
+
+def recipient(to: str) -> str:
+    """The wa_id (digits) of `to`; 1009 when it is no phone number."""
+    wa_id = normalize(to)
+    if wa_id is None or not is_plausible_wa_id(wa_id):
+        raise InvalidParameter(f"to: {to!r} is not a phone number or wa_id (8 to 15 digits)")
+    return wa_id
+
+
+async def require_media(state: AppState, objects: list[tuple[str, Media]]) -> None:
+    """Media sent by id must have been uploaded (or received): 1006 naming the first unknown."""
+    by_id = {media.id: path for path, media in objects if media.id is not None}
+    if not by_id:
+        return
+    async with state.sessions() as session:
+        found = set(
+            (await session.execute(text("SELECT id FROM media WHERE id = ANY(:ids)"), {"ids": list(by_id)}))
+            .scalars()
+            .all()
+        )
+    for media_id, path in by_id.items():
+        if media_id not in found:
+            raise NotFound(f"{path}.id: media {media_id} does not exist; upload it with POST /v1/media")
+
+
+async def send(state: AppState, message: MessageBase) -> str:
+    wa_id = recipient(message.to)
+    shard_map = await state.shard_maps.get()
+    if not shard_map.registered:
+        raise NotReady("the account is not registered yet; register it with POST /v1/account")
+    if wa_id == shard_map.business_wa_id:
+        raise BadUser("a business cannot send messages to its own number")
+    if state.known_invalid.is_invalid(wa_id):
+        raise InvalidUser(f"to: {message.to} is not a WhatsApp user (checked with POST /v1/contacts)")
+    await require_media(state, media_objects(message))
+    body = message.model_dump(exclude_none=True) | {"to": wa_id}
+    stored = await state.coreapps.to_owner(wa_id, "POST", "/internal/messages", {"message": body})
+    message_id = stored.get("id")
+    if not isinstance(message_id, str):
+        raise InternalError("the CoreApp stored the message but answered no id")
+    return message_id
+
+
+async def mark_read(state: AppState, message_id: str) -> None:
+    async with state.sessions() as session:
+        wa_id = (
+            await session.execute(
+                text("SELECT wa_id FROM messages WHERE id = :id AND direction = 'in'"), {"id": message_id}
+            )
+        ).scalar()
+    if wa_id is None:
+        raise NotFound(f"no inbound message with id {message_id}")
+    path = f"/internal/messages/{quote(message_id, safe='')}"
+    await state.coreapps.to_owner(wa_id, "PUT", path, {"status": "read"})

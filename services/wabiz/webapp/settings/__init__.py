@@ -1,0 +1,1 @@
+"""`/v1/settings/application`: the application settings every CoreApp follows."""

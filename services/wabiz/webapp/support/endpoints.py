@@ -1,0 +1,18 @@
+"""`GET /v1/support` (admins)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from wabiz.kit.envelope import ok
+from wabiz.kit.httpapp import JSON
+from wabiz.webapp.deps import AdminUser, Session
+from wabiz.webapp.support import service
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/v1/support")
+async def support(admin: AdminUser, session: Session) -> JSON:
+    """Version, database engine, account, every lease and node."""
+    return JSON(ok(support=await service.read_support(session)))

@@ -1,0 +1,1 @@
+"""`/upstream/webhook`: the network's events enter through the public WebApp."""

@@ -1,0 +1,1 @@
+"""`/v1/users…`: login, logout and user management."""

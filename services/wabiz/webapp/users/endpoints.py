@@ -1,0 +1,78 @@
+"""`/v1/users…` routes: thin wrappers over `users.service`.
+
+Parameters are declared credentials first, so a caller without the right to call an endpoint
+learns that (401/403) before anything about its body.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from wabiz.kit.envelope import ok
+from wabiz.kit.httpapp import JSON
+from wabiz.webapp.bodies import documented
+from wabiz.webapp.deps import (
+    AdminUser,
+    BasicCredentials,
+    CurrentUser,
+    Session,
+    State,
+    body_of,
+    optional_body_of,
+)
+from wabiz.webapp.users import service
+from wabiz.webapp.users.schemas import Login, NewUser, PasswordChange
+
+router = APIRouter(prefix="/v1/users", tags=["users"])
+
+
+@router.post("/login", openapi_extra=documented(Login, required=False))
+async def login(
+    credentials: BasicCredentials, body: Annotated[Login | None, optional_body_of(Login)], session: Session
+) -> JSON:
+    """HTTP Basic credentials → a bearer token valid for 7 days."""
+    username, password = credentials
+    issued = await service.login(session, username, password, body.new_password if body else None)
+    return JSON(ok(users=[issued.rendered()]))
+
+
+@router.post("/logout")
+async def logout(user: CurrentUser, session: Session, state: State) -> JSON:
+    """Revoke the bearer token of this request."""
+    if user.token_digest is not None:
+        await service.logout(session, user.token_digest)
+        state.tokens.evict(user.token_digest)
+    return JSON(ok())
+
+
+@router.post("", status_code=201, openapi_extra=documented(NewUser))
+async def create_user(admin: AdminUser, body: Annotated[NewUser, body_of(NewUser)], session: Session) -> JSON:
+    await service.create_user(session, body.username, body.password)
+    return JSON(ok(users=[{"username": body.username}]), status_code=201)
+
+
+@router.get("/{username}")
+async def get_user(username: str, user: CurrentUser, session: Session) -> JSON:
+    service.require_self_or_admin(user, username)
+    return JSON(ok(users=[await service.read_user(session, username)]))
+
+
+@router.put("/{username}", openapi_extra=documented(PasswordChange))
+async def change_password(
+    username: str,
+    user: CurrentUser,
+    body: Annotated[PasswordChange, body_of(PasswordChange)],
+    session: Session,
+) -> JSON:
+    service.require_self_or_admin(user, username)
+    await service.change_password(session, username, body.password)
+    return JSON(ok())
+
+
+@router.delete("/{username}")
+async def delete_user(username: str, admin: AdminUser, session: Session, state: State) -> JSON:
+    await service.delete_user(session, username)
+    state.tokens.evict_user(username)
+    return JSON(ok())

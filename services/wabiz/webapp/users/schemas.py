@@ -1,0 +1,18 @@
+"""Request bodies of `/v1/users…` (the rules on names and passwords live in `kit.passwords`)."""
+
+from __future__ import annotations
+
+from wabiz.webapp.bodies import StrictModel
+
+
+class Login(StrictModel):
+    new_password: str | None = None
+
+
+class NewUser(StrictModel):
+    username: str
+    password: str
+
+
+class PasswordChange(StrictModel):
+    password: str
