@@ -38,12 +38,6 @@ async def webhook() -> AsyncIterator[RecordingServer]:
         yield server
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        yield session
-
-
 def settings(url: str | None, **overrides: Any) -> ApplicationSettings:
     return validate(
         {"webhooks": {"url": url}, "callback_backoff_delay_ms": 2000, "max_callback_backoff_delay_ms": 5000}

@@ -23,12 +23,6 @@ async def upstream() -> AsyncIterator[RecordingServer]:
         yield server
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session:
-        yield session
-
-
 def cloud(upstream: RecordingServer, http: aiohttp.ClientSession) -> CloudApiGateway:
     return CloudApiGateway(upstream.url, "v21.0", PNID, "tok", http)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,29 +12,15 @@ from tests.unit.webapp_harness import (
     BUSINESS_NUMBER,
     FakeCoreApp,
     Running,
-    admin_headers,
     error,
     fake_coreapp,
     login,
     register_account,
     register_node,
-    running,
-    webapp_config,
 )
 
 REGISTRATION = {"cc": "1", "phone_number": "5550001234", "method": "sms", "cert": "d2FiaXo="}
 SHARDS = {"cc": BUSINESS_CC, "phone_number": BUSINESS_NUMBER}
-
-
-@pytest.fixture
-async def run(database_url: str, tmp_path: Path) -> AsyncIterator[Running]:
-    async with running(webapp_config(database_url, tmp_path)) as started:
-        yield started
-
-
-@pytest.fixture
-async def headers(run: Running) -> dict[str, str]:
-    return await admin_headers(run.client)
 
 
 @pytest.fixture

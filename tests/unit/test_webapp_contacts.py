@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,28 +11,14 @@ import pytest
 from tests.unit.webapp_harness import (
     FakeCoreApp,
     Running,
-    admin_headers,
     error,
     fake_coreapp,
     register_account,
     register_node,
-    running,
-    webapp_config,
 )
 from wabiz.webapp.contacts.service import contact_results
 
 VERDICTS = (200, {"valid": {"16315551181": True, "16315550000": False}})
-
-
-@pytest.fixture
-async def run(database_url: str, tmp_path: Path) -> AsyncIterator[Running]:
-    async with running(webapp_config(database_url, tmp_path)) as started:
-        yield started
-
-
-@pytest.fixture
-async def headers(run: Running) -> dict[str, str]:
-    return await admin_headers(run.client)
 
 
 @pytest.fixture

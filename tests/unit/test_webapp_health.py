@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from tests.unit.webapp_harness import (
     API_KEY,
@@ -20,12 +17,6 @@ from tests.unit.webapp_harness import (
 from wabiz import __version__
 
 PROBE = {"Authorization": f"Apikey {API_KEY}"}
-
-
-@pytest.fixture
-async def run(database_url: str, tmp_path: Path) -> AsyncIterator[Running]:
-    async with running(webapp_config(database_url, tmp_path)) as started:
-        yield started
 
 
 async def _health(run: Running) -> object:

@@ -7,7 +7,6 @@ tests. What is asserted here is what the WebApp decides and what it sends.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,13 +17,10 @@ from tests.unit.webapp_harness import (
     INTERNAL_TOKEN,
     FakeCoreApp,
     Running,
-    admin_headers,
     error,
     fake_coreapp,
     register_account,
     register_node,
-    running,
-    webapp_config,
 )
 from wabiz.kit.sharding import shard_of
 from wabiz.local.ports import pick
@@ -32,17 +28,6 @@ from wabiz.local.ports import pick
 USER = "16315551181"
 TEXT = {"to": "+1 631-555-1181", "type": "text", "text": {"body": "hi"}}
 STORED = (201, {"id": "msg-1"})
-
-
-@pytest.fixture
-async def run(database_url: str, tmp_path: Path) -> AsyncIterator[Running]:
-    async with running(webapp_config(database_url, tmp_path)) as started:
-        yield started
-
-
-@pytest.fixture
-async def headers(run: Running) -> dict[str, str]:
-    return await admin_headers(run.client)
 
 
 @pytest.fixture

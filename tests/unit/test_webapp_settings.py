@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,12 +19,6 @@ from tests.unit.webapp_harness import (
 from wabiz.kit.appsettings import ApplicationSettings
 
 URL = "/v1/settings/application"
-
-
-@pytest.fixture
-async def run(database_url: str, tmp_path: Path) -> AsyncIterator[Running]:
-    async with running(webapp_config(database_url, tmp_path)) as started:
-        yield started
 
 
 async def _version(run: Running) -> int | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,12 +18,6 @@ from tests.unit.webapp_harness import (
     running,
     webapp_config,
 )
-
-
-@pytest.fixture
-async def run(database_url: str, tmp_path: Path) -> AsyncIterator[Running]:
-    async with running(webapp_config(database_url, tmp_path)) as started:
-        yield started
 
 
 async def test_first_admin_login_requires_a_valid_new_password(run: Running) -> None:
