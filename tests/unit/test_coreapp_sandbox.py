@@ -167,6 +167,30 @@ async def test_registration_then_a_text_comes_back_as_status_callbacks(stack: St
     assert [m["client_id"] for m in received["messages"]] == [message_id]
 
 
+async def test_a_registration_finished_by_another_node_is_seen_by_the_next_send(stack: Stack) -> None:
+    """Another CoreApp verified the code and stored the account; this node's last heartbeat still
+    saw it unregistered, yet a send right away must be accepted rather than refused with 1011."""
+    network = {"Authorization": "Bearer sandbox-token"}
+    number = {"cc": "1", "phone_number": "5550001234"}
+    code = await stack.sandbox.post(
+        "/v21.0/account", headers=network, json={**number, "method": "sms", "cert": "eA=="}
+    )
+    assert code.status_code == 200, code.text
+    verified = await stack.sandbox.post(
+        "/v21.0/account/verify", headers=network, json={**number, "code": "123456"}
+    )
+    assert verified.json()["status"] == "registered"
+    engine = make_engine(stack.database_url, 1)
+    try:
+        async with engine.begin() as conn:  # what the other node's verify stored
+            await conn.execute(
+                text("UPDATE account SET cc = '1', phone_number = '5550001234', state = 'registered'")
+            )
+    finally:
+        await engine.dispose()
+    await stack.send(USER, text={"body": "right after the verify"})
+
+
 async def test_a_recipient_without_whatsapp_fails_with_1013(stack: Stack) -> None:
     await register(stack)
     message_id = await stack.send(NOT_A_USER, text={"body": "hello"})

@@ -109,8 +109,7 @@ def _internal_routes(app: FastAPI, authorised: Any) -> None:
     @app.post("/internal/messages", status_code=201, dependencies=[authorised])
     async def send(request: SendRequest, node: NodeDep) -> JSON:
         message = request.message
-        if node.account.state != "registered":
-            raise NotReady("the account is not registered yet")
+        await _require_registered(node)
         to = str(message["to"])
         shard = shard_of(to, node.account.shards)
         if not node.leases.owns(shard):
@@ -143,8 +142,7 @@ def _internal_routes(app: FastAPI, authorised: Any) -> None:
 
     @app.post("/internal/contacts", dependencies=[authorised])
     async def contacts(request: ContactsRequest, node: NodeDep) -> JSON:
-        if node.account.state != "registered":
-            raise NotReady("the account is not registered yet")
+        await _require_registered(node)
         return JSON({"valid": await node.gateway.check_contacts(request.wa_ids)})
 
     @app.post("/internal/account", dependencies=[authorised])
@@ -181,6 +179,15 @@ def _internal_routes(app: FastAPI, authorised: Any) -> None:
                 "settings_version": node.settings.version,
             }
         )
+
+
+async def _require_registered(node: Node) -> None:
+    """Another node may have completed the registration since this one's last heartbeat, so look
+    at the database again before refusing: a send right after a successful verify must work."""
+    if node.account.state != "registered":
+        await node.refresh_account()
+    if node.account.state != "registered":
+        raise NotReady("the account is not registered yet")
 
 
 async def _store_account(node: Node, cc: str, phone: str, state: str, vname: str | None) -> None:
