@@ -7,6 +7,10 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+# wabiz stores UTF-8 text. Asking for it explicitly keeps a database created with another encoding
+# (SQL_ASCII, the default of an initdb under the C locale) from handing psycopg undecoded bytes.
+CONNECT_ARGS = {"connect_timeout": 5, "client_encoding": "utf8"}
+
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
     return create_async_engine(
@@ -15,7 +19,7 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         max_overflow=pool_size,
         pool_pre_ping=True,
         pool_recycle=1800,
-        connect_args={"connect_timeout": 5},
+        connect_args=CONNECT_ARGS,
     )
 
 
