@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from wabiz_operator import checks
+from wabiz_operator.addresses import qualified_host, qualified_url
 from wabiz_operator.kube import Kube, decode_secret
 from wabiz_operator.resources.children import foundation, workloads
 from wabiz_operator.resources.common import namespace_of, selector_labels
@@ -54,7 +55,9 @@ async def _database_check(kube: Kube, client: Obj) -> Check:
             return Check(
                 False, "CredentialsMissing", f"Secret {ref['name']} lacks the database user or password"
             )
-        return await checks.external_database(database["external"], user, password)
+        external = database["external"]
+        seen_from_client = {**external, "host": qualified_host(external["host"], namespace)}
+        return await checks.external_database(seen_from_client, user, password)
     ready = await _ready(kube, "apps/v1", "StatefulSet", namespace, database_name(client))
     if ready:
         return Check(True, "DatabaseRunning", "the managed PostgreSQL is ready")
@@ -74,12 +77,19 @@ async def _s3_credentials(kube: Kube, client: Obj) -> tuple[str | None, str | No
     )
 
 
+def _s3_seen_from_client(client: Obj) -> Obj:
+    s3: Obj = client["spec"]["media"]["s3"]
+    if not s3.get("endpoint"):
+        return s3
+    return {**s3, "endpoint": qualified_url(s3["endpoint"], namespace_of(client))}
+
+
 async def _media_check(kube: Kube, client: Obj) -> Check:
     access, secret = await _s3_credentials(kube, client)
     if not access or not secret:
         name = client["spec"]["media"]["s3"]["credentialsSecretRef"]["name"]
         return Check(False, "CredentialsMissing", f"Secret {name} lacks the access key id or secret")
-    return await checks.media_bucket(client["spec"]["media"]["s3"], access, secret)
+    return await checks.media_bucket(_s3_seen_from_client(client), access, secret)
 
 
 async def remove_bucket(kube: Kube, client: Obj) -> int:
@@ -87,7 +97,7 @@ async def remove_bucket(kube: Kube, client: Obj) -> int:
     access, secret = await _s3_credentials(kube, client)
     if not access or not secret:
         return 0  # nothing we could reach; the bucket is left as it is
-    return await checks.delete_media_bucket(client["spec"]["media"]["s3"], access, secret)
+    return await checks.delete_media_bucket(_s3_seen_from_client(client), access, secret)
 
 
 async def _apply_foundation(kube: Kube, client: Obj) -> dict[str, str]:
