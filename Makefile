@@ -53,12 +53,15 @@ e2e: install
 bench: install
 	$(BIN)/python -m bench.run $(ARGS)
 
-# Container images (needs a Docker engine; none runs on the development machine).
+# Container images (needs a Docker engine). PYTHON_IMAGE replaces the python:3.11-slim base,
+# for a registry mirror or a locally built image.
 IMAGE_TAG ?= dev
+PYTHON_IMAGE ?=
+IMAGE_ARGS = $(if $(PYTHON_IMAGE),--build-arg PYTHON_IMAGE=$(PYTHON_IMAGE))
 images:
 	@command -v docker >/dev/null || { echo "make images: docker is not installed"; exit 1; }
-	docker build -f images/services.Dockerfile -t wabiz:$(IMAGE_TAG) .
-	docker build -f images/operator.Dockerfile -t wabiz-operator:$(IMAGE_TAG) .
+	docker build $(IMAGE_ARGS) -f images/services.Dockerfile -t wabiz:$(IMAGE_TAG) .
+	docker build $(IMAGE_ARGS) -f images/operator.Dockerfile -t wabiz-operator:$(IMAGE_TAG) .
 
 # Regenerate the lock file after changing dependencies in pyproject.toml.
 lock:

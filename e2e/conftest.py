@@ -13,12 +13,14 @@ import itertools
 import os
 import socket
 import subprocess
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 import yaml
 
+from tests.stack import helpers
 from tests.tooling.scenarios import get
 
 # Named timeouts (seconds), generous for a laptop's kind cluster.
@@ -26,18 +28,29 @@ READY = 600
 ROLLOUT = 300
 DELIVERY = 120
 FAILOVER = 60
+TEST_TIMEOUT = 1800  # a whole test, set-up included (the suite's default is 300)
+POLL = 2.0  # each check runs kubectl, so poll every 2 s rather than 10 times a second
 
 TAG = os.environ.get("E2E_TAG", "e2e")
 KUBECONFIG = os.environ.get("E2E_KUBECONFIG")
+RELEASE, OPERATOR_NAMESPACE = "wabiz", "wabiz-system"  # as e2e/scripts/install-chart.sh installs it
+ROOT = Path(__file__).resolve().parent.parent
 _names = itertools.count(1)
+T = TypeVar("T")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if KUBECONFIG:
+        for item in items:
+            item.add_marker(pytest.mark.timeout(TEST_TIMEOUT))
         return
     skip = pytest.mark.skip(reason="e2e needs a kind cluster: run `make e2e` where docker and kind exist")
     for item in items:
         item.add_marker(skip)
+
+
+def eventually(check: Callable[[], T | None], timeout: float, what: str) -> T:
+    return helpers.eventually(check, timeout=timeout, interval=POLL, what=what)
 
 
 class Kubectl:
@@ -66,27 +79,20 @@ class Kubectl:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             local = sock.getsockname()[1]
-        process = subprocess.Popen(
-            [
-                "kubectl",
-                f"--kubeconfig={KUBECONFIG}",
-                "-n",
-                namespace,
-                "port-forward",
-                f"svc/{service}",
-                f"{local}:{port}",
-            ],
+        command = ["kubectl", f"--kubeconfig={KUBECONFIG}", "-n", namespace, "port-forward"]
+        with subprocess.Popen(
+            [*command, f"svc/{service}", f"{local}:{port}"],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-        )
-        try:
-            assert process.stdout is not None
-            process.stdout.readline()  # "Forwarding from 127.0.0.1:…" once the tunnel is up
-            yield f"http://127.0.0.1:{local}"
-        finally:
-            process.terminate()
-            process.wait(10)
+        ) as process:
+            try:
+                assert process.stdout is not None
+                process.stdout.readline()  # "Forwarding from 127.0.0.1:…" once the tunnel is up
+                yield f"http://127.0.0.1:{local}"
+            finally:
+                process.terminate()
+                process.wait(10)
 
 
 @pytest.fixture(scope="session")

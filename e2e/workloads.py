@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from e2e.conftest import TAG
 
 MINIO_USER, MINIO_PASSWORD = "wabiz-e2e", "wabiz-e2e-secret"
+# Overridable for a registry mirror or images built locally (then loaded with E2E_EXTRA_IMAGES).
+MINIO_IMAGE = os.environ.get("E2E_MINIO_IMAGE", "quay.io/minio/minio:latest")
+POSTGRES_IMAGE = os.environ.get("E2E_POSTGRES_IMAGE", "postgres:16-alpine")
 
 
 def _deployment(
@@ -43,14 +47,14 @@ def _service(name: str, port: int) -> dict[str, Any]:
 def minio() -> list[dict[str, Any]]:
     env = {"MINIO_ROOT_USER": MINIO_USER, "MINIO_ROOT_PASSWORD": MINIO_PASSWORD}
     return [
-        _deployment("minio", "quay.io/minio/minio:latest", 9000, env, ["server", "/data"]),
+        _deployment("minio", MINIO_IMAGE, 9000, env, ["server", "/data"]),
         _service("minio", 9000),
     ]
 
 
 def postgres(password: str) -> list[dict[str, Any]]:
     env = {"POSTGRES_USER": "wabiz", "POSTGRES_PASSWORD": password, "POSTGRES_DB": "postgres"}
-    return [_deployment("postgres", "postgres:16-alpine", 5432, env), _service("postgres", 5432)]
+    return [_deployment("postgres", POSTGRES_IMAGE, 5432, env), _service("postgres", 5432)]
 
 
 def receiver() -> list[dict[str, Any]]:
@@ -97,4 +101,7 @@ def managed_database() -> dict[str, Any]:
             {"key": "wabiz.io/role", "operator": "Equal", "value": "database", "effect": "NoSchedule"}
         ],
     }
-    return {"managed": {"storage": "1Gi", "placement": placement}}
+    managed: dict[str, Any] = {"storage": "1Gi", "placement": placement}
+    if "E2E_POSTGRES_IMAGE" in os.environ:  # otherwise the operator's default image
+        managed["image"] = POSTGRES_IMAGE
+    return {"managed": managed}

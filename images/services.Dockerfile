@@ -1,7 +1,9 @@
 # The services image: one image for every component, chosen by the command
 # (`wabiz webapp|coreapp|sandbox|migrate|webhook-receiver`).
 # Build from the repository root:  docker build -f images/services.Dockerfile -t wabiz:dev .
-FROM python:3.11-slim AS build
+# A registry mirror or a locally built Python 3.11 image can stand in: --build-arg PYTHON_IMAGE=…
+ARG PYTHON_IMAGE=python:3.11-slim
+FROM ${PYTHON_IMAGE} AS build
 WORKDIR /src
 RUN python -m venv /opt/wabiz && /opt/wabiz/bin/pip install --no-cache-dir "uv>=0.4"
 COPY pyproject.toml requirements.lock README.md ./
@@ -13,7 +15,7 @@ RUN /opt/wabiz/bin/uv pip compile --quiet pyproject.toml --constraint requiremen
  && /opt/wabiz/bin/uv pip install --python /opt/wabiz/bin/python --no-cache --no-deps . \
  && /opt/wabiz/bin/pip uninstall -y uv pip
 
-FROM python:3.11-slim
+FROM ${PYTHON_IMAGE}
 RUN groupadd --gid 10001 wabiz && useradd --uid 10001 --gid 10001 --no-create-home --shell /usr/sbin/nologin wabiz
 COPY --from=build /opt/wabiz /opt/wabiz
 ENV PATH=/opt/wabiz/bin:$PATH PYTHONUNBUFFERED=1 PYTHONDONTWRITEBYTECODE=1

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034 # sourced by the other scripts, which use these names
 # Shared settings of the e2e scripts; each script can also be run alone, in this order:
 # check-prereqs.sh → create-cluster.sh → build-images.sh → load-images.sh → install-chart.sh →
 # (pytest e2e) → export-logs.sh (on failure) → delete-cluster.sh
