@@ -1,0 +1,20 @@
+#!/bin/sh
+# Stand-in for the official postgres image's entrypoint: POSTGRES_USER/PASSWORD/DB, PGDATA.
+set -eu
+: "${PGDATA:=/var/lib/postgresql/data}" "${POSTGRES_USER:=postgres}"
+db="${POSTGRES_DB:-$POSTGRES_USER}"
+mkdir -p "$PGDATA" && chmod 700 "$PGDATA"
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  pw="$(mktemp)"; printf '%s' "$POSTGRES_PASSWORD" > "$pw"
+  initdb -D "$PGDATA" -U "$POSTGRES_USER" --pwfile="$pw" -E UTF8 --locale=C.UTF-8 --auth-local=trust --auth-host=scram-sha-256 >/dev/null
+  rm -f "$pw"
+  echo "host all all all scram-sha-256" >> "$PGDATA/pg_hba.conf"
+  if [ "$db" != postgres ]; then
+    pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
+    psql -v ON_ERROR_STOP=1 -U "$POSTGRES_USER" -d postgres -c "CREATE DATABASE \"$db\"" >/dev/null
+    pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+  fi
+  echo "initialised $PGDATA (user $POSTGRES_USER, database $db)"
+fi
+if [ "${1:-}" = postgres ]; then shift; fi
+exec postgres -D "$PGDATA" -c listen_addresses='*' "$@"
