@@ -57,7 +57,7 @@ def start(shards: int, data_dir: Path) -> Stack:
 
 def dsn(stack: Stack) -> str:
     """libpq form of the stack's SQLAlchemy URL, for psycopg."""
-    return stack.postgres.url().replace("postgresql+psycopg://", "postgresql://", 1)
+    return stack.postgres.dsn()
 
 
 def prepare(stack: Stack) -> str:

@@ -9,7 +9,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 ROOT="$(cd "$here/../.." && pwd)"
 WORK="${E2E_OFFLINE_CACHE:-$HOME/.cache/wabiz/e2e-offline}"
 BIN="$WORK/bin"
-KUBE_VERSION="$(cd "$ROOT" && .venv/bin/python -c 'from tests.tooling.control_plane import KUBE_VERSION; print(KUBE_VERSION)')"
+tooling() { (cd "$ROOT" && .venv/bin/python -c "from tests.tooling.control_plane import *; print($1)"); }
+KUBE_VERSION="$(tooling KUBE_VERSION)"
 [ -n "$KUBE_VERSION" ] || { echo "offline: no KUBE_VERSION in tests/tooling/control_plane.py" >&2; exit 1; }
 KIND_VERSION=v0.33.0
 CRICTL_VERSION=v1.34.0
@@ -59,12 +60,13 @@ go_install local-path-provisioner "github.com/rancher/local-path-provisioner@$LO
 go_install minio "github.com/minio/minio@$MINIO_VERSION"
 mkdir -p "$WORK/kube"
 cp "$ROOT/tests/tooling/kube/go.mod" "$ROOT/tests/tooling/kube/go.sum" "$WORK/kube/"
-stamp=""
-for package in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  minor="${KUBE_VERSION#v1.}"
-  stamp+=" -X $package.gitVersion=$KUBE_VERSION -X $package.gitMajor=1 -X $package.gitMinor=${minor%%.*}"
+# The control-plane binaries are the cluster tier's own (built once, cached by `make tools`);
+# the node's binaries are built the same way, with the same version stamp.
+for command in kube-apiserver kube-controller-manager kube-scheduler; do
+  [ -x "$BIN/$command" ] || cp "$(tooling "binary('$command')")" "$BIN/$command"
 done
-for command in kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubelet kubeadm kubectl; do
+stamp="$(tooling "version_flags('$KUBE_VERSION')")"
+for command in kube-proxy kubelet kubeadm kubectl; do
   [ -x "$BIN/$command" ] && continue
   say "go build $command $KUBE_VERSION (first time only)"
   (cd "$WORK/kube" && go build -ldflags "$stamp" -o "$BIN/$command" "k8s.io/kubernetes/cmd/$command")

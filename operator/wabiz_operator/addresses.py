@@ -30,11 +30,12 @@ def qualified_host(host: str, namespace: str) -> str:
 def qualified_url(url: str, namespace: str) -> str:
     """The URL with its host qualified as by `qualified_host`; scheme, credentials, port, path kept."""
     parts = urlsplit(url)
-    host = parts.hostname
-    if not host or qualified_host(host, namespace) == host:
+    host = parts.hostname or ""
+    qualified = qualified_host(host, namespace)
+    if qualified == host:
         return url
     userinfo, _, _ = parts.netloc.rpartition("@")
-    netloc = (f"{userinfo}@" if userinfo else "") + qualified_host(host, namespace)
+    netloc = (f"{userinfo}@" if userinfo else "") + qualified
     if parts.port is not None:
         netloc += f":{parts.port}"
     return urlunsplit(parts._replace(netloc=netloc))

@@ -250,7 +250,7 @@ def test_external_database_and_bucket_deletion_policy(
         )
 
     eventually(database_ready, timeout=90, what="DatabaseReady for the external database")
-    dsn = postgres.url("postgres").replace("postgresql+psycopg://", "postgresql://", 1)
+    dsn = postgres.dsn("postgres")
     with psycopg.connect(dsn) as conn:
         created = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", (f"ext_{namespace}",)

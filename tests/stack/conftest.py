@@ -108,7 +108,7 @@ def api(stack: Stack, admin_token: str) -> Iterator[httpx.Client]:
 
 def wait_settings_applied(stack: Stack) -> None:
     """CoreApps poll the settings version; wait until every one runs with the latest."""
-    dsn = stack.postgres.url().replace("postgresql+psycopg://", "postgresql://", 1)
+    dsn = stack.postgres.dsn()
     with psycopg.connect(dsn) as conn:
         row = conn.execute("SELECT version FROM settings WHERE name = 'application'").fetchone()
     latest = row[0] if row else 0

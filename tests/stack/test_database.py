@@ -13,7 +13,7 @@ from wabiz.local.stack import Stack
 
 
 def test_migrations_and_text_on_a_sql_ascii_database(stack: Stack) -> None:
-    admin = stack.postgres.url("postgres").replace("postgresql+psycopg://", "postgresql://", 1)
+    admin = stack.postgres.dsn("postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute("DROP DATABASE IF EXISTS wabiz_ascii")
         conn.execute(

@@ -13,14 +13,14 @@ from wabiz.local.stack import Stack
 
 
 def pending_callbacks(stack: Stack) -> int:
-    dsn = stack.postgres.url().replace("postgresql+psycopg://", "postgresql://", 1)
+    dsn = stack.postgres.dsn()
     with psycopg.connect(dsn) as conn:
         row = conn.execute("SELECT count(*) FROM callbacks").fetchone()
     return int(row[0]) if row else 0
 
 
 def failed_attempts(stack: Stack) -> int:
-    dsn = stack.postgres.url().replace("postgresql+psycopg://", "postgresql://", 1)
+    dsn = stack.postgres.dsn()
     with psycopg.connect(dsn) as conn:
         row = conn.execute("SELECT coalesce(max(attempts), 0) FROM callbacks").fetchone()
     return int(row[0]) if row else 0

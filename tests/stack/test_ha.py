@@ -69,7 +69,7 @@ def ha_receiver(ha: Stack) -> Iterator[Receiver]:
 
 
 def leases(stack: Stack) -> dict[str, str]:
-    dsn = stack.postgres.url().replace("postgresql+psycopg://", "postgresql://", 1)
+    dsn = stack.postgres.dsn()
     with psycopg.connect(dsn) as conn:
         rows = conn.execute("SELECT name, holder FROM leases WHERE expires_at > now()").fetchall()
     return dict(rows)

@@ -33,10 +33,8 @@ BUILDS = {
 }
 
 
-def _version_flags(module_dir: str, version: str) -> str:
+def version_flags(version: str) -> str:
     """Stamp the Kubernetes version a release build would carry; clients such as helm check it."""
-    if module_dir != "kube":
-        return ""
     major, minor = version.lstrip("v").split(".")[:2]
     flags = []
     for package in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
@@ -61,7 +59,7 @@ def binary(name: str) -> Path:
     print(f"control plane: building {name} {version} with Go (first run only) …", file=sys.stderr, flush=True)
     started = time.monotonic()
     env = {**os.environ, "GOFLAGS": "-mod=mod", "CGO_ENABLED": "0"}
-    flags = ["-ldflags", _version_flags(module_dir, version)]
+    flags = ["-ldflags", version_flags(version) if module_dir == "kube" else ""]
     subprocess.run(
         ["go", "build", *flags, "-o", str(target), package], cwd=TOOLING / module_dir, env=env, check=True
     )

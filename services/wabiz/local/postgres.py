@@ -171,18 +171,19 @@ class EmbeddedPostgres:
             if self.process and self.process.poll() is not None:
                 raise RuntimeError(f"PostgreSQL exited early; see {self.log_file}")
             try:
-                with psycopg.connect(self._dsn("postgres"), connect_timeout=2):
+                with psycopg.connect(self.dsn("postgres"), connect_timeout=2):
                     return
             except psycopg.OperationalError as exc:
                 last = exc
                 time.sleep(0.1)
         raise RuntimeError(f"PostgreSQL not ready after {timeout}s: {last}; see {self.log_file}")
 
-    def _dsn(self, database: str) -> str:
+    def dsn(self, database: str = DATABASE) -> str:
+        """The libpq form of `url` (for psycopg.connect), without SQLAlchemy's driver prefix."""
         return self.url(database).replace("postgresql+psycopg://", "postgresql://", 1)
 
     def ensure_database(self, name: str = DATABASE) -> None:
-        with psycopg.connect(self._dsn("postgres"), autocommit=True) as conn:
+        with psycopg.connect(self.dsn("postgres"), autocommit=True) as conn:
             exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')

@@ -173,7 +173,7 @@ class Stack:
     def _prepare_database(self) -> None:
         """Point callbacks at the reference receiver unless the user already chose a URL; set shards."""
         url = f"http://127.0.0.1:{self.components['webhook_receiver'].port}/webhook"
-        dsn = self.postgres.url().replace("postgresql+psycopg://", "postgresql://", 1)
+        dsn = self.postgres.dsn()
         with psycopg.connect(dsn, autocommit=True) as conn:
             conn.execute(
                 "INSERT INTO settings (name, value, version) VALUES ('application', %s, 1)"
