@@ -1,4 +1,12 @@
-"""Status conditions as pure functions: observed facts in, Kubernetes-style conditions out."""
+"""Status conditions as pure functions: observed facts in, Kubernetes-style conditions out.
+
+- `Ready`: the client serves (database, media, WebApp and CoreApp all available).
+- `Reconciled`: the last pass applied the whole spec; False with the error's reason when it could
+  not (Forbidden, Invalid, InvalidReference, SecretLost, …), written on failures too.
+- `Progressing`: something is still moving (a migration, a rollout, pods starting).
+- The rest are the observations `Ready` is made of, plus `Migrated`, `WebhooksConfigured` and
+  `ShardsInSync`.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +14,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+Obj = dict[str, Any]
 CONDITION_TYPES = (
     "Ready",
+    "Reconciled",
+    "Progressing",
     "DatabaseReady",
     "MediaReady",
-    "WebhooksConfigured",
+    "Migrated",
     "WebAppAvailable",
     "CoreAppAvailable",
+    "WebhooksConfigured",
     "ShardsInSync",
-    "Progressing",
 )
+SERVING = ("DatabaseReady", "MediaReady", "WebAppAvailable", "CoreAppAvailable")
 
 
 @dataclass(frozen=True)
@@ -25,19 +37,22 @@ class Check:
     message: str
 
 
-def condition(kind: str, check: Check, generation: int, previous: list[dict[str, Any]]) -> dict[str, Any]:
+def now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def condition(kind: str, check: Check, generation: int, previous: list[Obj]) -> Obj:
     """Keeps lastTransitionTime when the status did not change, as Kubernetes conventions ask."""
     status = "True" if check.ok else "False"
     old = next((c for c in previous if c.get("type") == kind), None)
-    changed = old is None or old.get("status") != status
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    unchanged = old is not None and old.get("status") == status
     return {
         "type": kind,
         "status": status,
         "reason": check.reason,
         "message": check.message,
         "observedGeneration": generation,
-        "lastTransitionTime": now if changed or old is None else old.get("lastTransitionTime", now),
+        "lastTransitionTime": old.get("lastTransitionTime", now()) if unchanged and old else now(),
     }
 
 
@@ -51,21 +66,42 @@ def replicas_check(what: str, ready: int, desired: int) -> Check:
     return Check(False, "NoReplicasReady", f"0/{desired} {what} replicas ready; see `kubectl describe pod`")
 
 
-def conditions(
-    checks: dict[str, Check], generation: int, previous: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """All conditions; Ready is the conjunction, Progressing its negation with the first blocker."""
-    core = [checks[k] for k in ("DatabaseReady", "MediaReady", "WebAppAvailable", "CoreAppAvailable")]
-    blockers = [(k, c) for k, c in checks.items() if not c.ok]
-    ready = (
-        Check(True, "Ready", "the client is serving")
-        if all(c.ok for c in core)
-        else Check(
-            False,
-            "NotReady",
-            f"waiting for {blockers[0][0]}: {blockers[0][1].message}" if blockers else "starting",
-        )
-    )
-    progressing = Check(not ready.ok, "Reconciling" if not ready.ok else "Stable", ready.message)
-    full = dict(checks) | {"Ready": ready, "Progressing": progressing}
-    return [condition(kind, full[kind], generation, previous) for kind in CONDITION_TYPES if kind in full]
+def serving(checks: dict[str, Check]) -> Check:
+    blockers = [(kind, checks[kind]) for kind in SERVING if kind in checks and not checks[kind].ok]
+    missing = [kind for kind in SERVING if kind not in checks]
+    if not blockers and not missing:
+        return Check(True, "Serving", "the client is serving")
+    if blockers:
+        kind, check = blockers[0]
+        return Check(False, "NotReady", f"waiting for {kind}: {check.message}")
+    return Check(False, "NotReady", f"waiting for {missing[0]}")
+
+
+def conditions(checks: dict[str, Check], generation: int, previous: list[Obj]) -> list[Obj]:
+    """Every condition in `checks` plus Ready; conditions not observed this pass keep their old value."""
+    full = {**checks, "Ready": serving(checks)}
+    written = [condition(kind, full[kind], generation, previous) for kind in CONDITION_TYPES if kind in full]
+    kept = [c for c in previous if c.get("type") not in full and c.get("type") in CONDITION_TYPES]
+    order = {kind: index for index, kind in enumerate(CONDITION_TYPES)}
+    return sorted(written + kept, key=lambda c: order[c["type"]])
+
+
+def transitions(before: list[Obj], after: list[Obj]) -> list[Obj]:
+    """Conditions whose status changed (or appeared): one Event each, no more."""
+    old = {c.get("type"): c.get("status") for c in before}
+    return [c for c in after if old.get(c["type"]) != c["status"]]
+
+
+def failed_pass(previous: list[Obj], generation: int, reason: str, message: str) -> list[Obj]:
+    """A pass that raised: `Reconciled` says why; the observations keep their last values."""
+    checks = {"Reconciled": Check(False, reason, message)}
+    observed = {
+        c["type"]: Check(c["status"] == "True", c.get("reason", ""), c.get("message", "")) for c in previous
+    }
+    ready = serving(observed)
+    written = [condition("Reconciled", checks["Reconciled"], generation, previous)]
+    if "Ready" not in observed:
+        written.append(condition("Ready", ready, generation, previous))
+    kept = [c for c in previous if c.get("type") not in {w["type"] for w in written}]
+    order = {kind: index for index, kind in enumerate(CONDITION_TYPES)}
+    return sorted(written + kept, key=lambda c: order.get(c["type"], len(order)))

@@ -1,3 +1,3 @@
 """wabiz: the WhatsApp Business API client (On-Premises REST contract), Kubernetes-native."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cluster.operators import CRD, Operator, install_rbac, start_operator
 from tests.tooling.control_plane import ControlPlane
 
 ROOT = Path(__file__).parents[2]
@@ -65,6 +66,17 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ControlPlane]:
     yield plane
     _planes.remove(plane)
     plane.stop()
+
+
+@pytest.fixture(scope="module")
+def operator(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Operator]:
+    """This module's `wabiz operator` process, with the chart's RBAC; one module's at a time."""
+    install_rbac(cluster)
+    process = start_operator(
+        cluster, tmp_path_factory.mktemp("operator"), env={"WABIZ_OPERATOR_CRD_FILE": str(CRD)}
+    )
+    yield process
+    process.stop()
 
 
 @pytest.fixture

@@ -3,95 +3,21 @@ ServiceAccount): children, status, placement by the real scheduler, scaling, dri
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
-
 import psycopg
-import pytest
 import yaml
 
-from tests.cluster.conftest import ROOT
+from tests.cluster import operators
+from tests.cluster.operators import ROOT, Operator, get
 from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
-from tests.tooling.k8s_tools import ensure_tools
 from tests.tooling.scenarios import assert_database_alone, assert_spread
-from wabiz.local.ports import pick
+from wabiz import __version__
 from wabiz.local.postgres import EmbeddedPostgres
 from wabiz.local.s3 import ACCESS_KEY, SECRET_KEY, LocalS3
 
-OPERATOR_NAMESPACE = "wabiz-system"
-SERVICE_ACCOUNT = "wabiz-wabiz-operator"
-
-
-def chart_rbac(cluster: ControlPlane) -> None:
-    rendered = subprocess.run(
-        [
-            str(ensure_tools()["helm"]),
-            "template",
-            "wabiz",
-            str(ROOT / "charts" / "wabiz-operator"),
-            "-n",
-            OPERATOR_NAMESPACE,
-            "--show-only",
-            "templates/serviceaccount.yaml",
-            "--show-only",
-            "templates/rbac.yaml",
-        ],
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    cluster.kubectl("create", "namespace", OPERATOR_NAMESPACE, check=False)
-    cluster.kubectl("apply", "-f", "-", stdin=rendered)
-
-
-def token_kubeconfig(cluster: ControlPlane, path: Path) -> Path:
-    token = cluster.kubectl(
-        "create", "token", SERVICE_ACCOUNT, "-n", OPERATOR_NAMESPACE, "--duration=3h"
-    ).stdout.strip()
-    admin = yaml.safe_load(cluster.kubeconfig.read_text())
-    admin["users"] = [{"name": "operator", "user": {"token": token}}]
-    admin["contexts"] = [{"name": "test", "context": {"cluster": "test", "user": "operator"}}]
-    path.write_text(yaml.safe_dump(admin))
-    return path
-
-
-@pytest.fixture(scope="module")
-def operator_log(cluster: ControlPlane, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """`wabiz operator` in a subprocess, authenticated as the chart's ServiceAccount."""
-    workdir = tmp_path_factory.mktemp("operator")
-    chart_rbac(cluster)
-    env = {
-        **os.environ,
-        "KUBECONFIG": str(token_kubeconfig(cluster, workdir / "operator.kubeconfig")),
-        "WABIZ_OPERATOR_DRIFT_SECONDS": "3",
-        "WABIZ_OPERATOR_RETRY_SECONDS": "2",
-        "WABIZ_OPERATOR_LIVENESS": f"http://127.0.0.1:{pick()}/healthz",
-    }
-    log = workdir / "operator.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "wabiz.cli", "operator"], env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    yield log
-    process.terminate()
-    process.wait(30)
-
-
-def get(cluster: ControlPlane, namespace: str, *what: str) -> Any:
-    result = cluster.kubectl("get", *what, "-n", namespace, "-o", "json", check=False)
-    return json.loads(result.stdout) if result.returncode == 0 else None
-
 
 def condition(cluster: ControlPlane, namespace: str, kind: str) -> str | None:
-    obj = get(cluster, namespace, "wac", "acme") or {}
-    found = [c for c in (obj.get("status") or {}).get("conditions", []) if c["type"] == kind]
-    return found[0]["status"] if found else None
+    return operators.condition(cluster, namespace, "acme", kind)
 
 
 def create_client(cluster: ControlPlane, namespace: str, s3: LocalS3) -> None:
@@ -124,7 +50,7 @@ def create_client(cluster: ControlPlane, namespace: str, s3: LocalS3) -> None:
     cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(client))
 
 
-def test_lifecycle(cluster: ControlPlane, operator_log: Path, namespace: str, s3: LocalS3) -> None:
+def test_lifecycle(cluster: ControlPlane, operator: Operator, namespace: str, s3: LocalS3) -> None:
     create_client(cluster, namespace, s3)
     for kind, name in [
         ("secret", "acme-secrets"),
@@ -160,8 +86,12 @@ def test_lifecycle(cluster: ControlPlane, operator_log: Path, namespace: str, s3
         lambda: get(cluster, namespace, "service", "acme-webapp"), timeout=60, what="the deleted Service back"
     )
 
-    events = get(cluster, namespace, "events")["items"]
-    assert any(e["involvedObject"]["name"] == "acme" and e["reason"] == "Ready" for e in events)
+    events = [e for e in get(cluster, namespace, "events")["items"] if e["involvedObject"]["name"] == "acme"]
+    assert any(e["reason"] == "Serving" and e["message"].startswith("Ready:") for e in events), events
+    status = get(cluster, namespace, "wac", "acme")["status"]
+    assert status["version"] == __version__, "a new client starts on the operator's own version"
+    assert status["migration"]["state"] == "Succeeded"
+    assert operator.metric("wabiz_operator_reconciles_total", namespace=namespace, name="acme") > 0
 
     cluster.kubectl("delete", "wac", "acme", "-n", namespace, "--wait=true", "--timeout=60s")
     eventually(
@@ -169,7 +99,7 @@ def test_lifecycle(cluster: ControlPlane, operator_log: Path, namespace: str, s3
         timeout=90,
         what="children gone",
     )
-    log = operator_log.read_text(errors="replace")
+    log = operator.text()
     # RBAC refusals name the user; 403s for namespaces other tests are deleting do not.
     assert 'forbidden: User "system:serviceaccount' not in log, log[-3000:]
 
@@ -191,7 +121,7 @@ def bucket_exists(s3: LocalS3, bucket: str) -> bool:
 
 
 def test_external_database_and_bucket_deletion_policy(
-    cluster: ControlPlane, operator_log: Path, namespace: str, s3: LocalS3, postgres: EmbeddedPostgres
+    cluster: ControlPlane, operator: Operator, namespace: str, s3: LocalS3, postgres: EmbeddedPostgres
 ) -> None:
     """External mode against a real PostgreSQL (the database is created); Delete policy removes
     the bucket when the resource goes."""

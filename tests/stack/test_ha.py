@@ -183,19 +183,37 @@ def test_postgres_restart_loses_nothing(
 
 def test_operator_webapp_calls(ha: Stack, ha_api: httpx.Client) -> None:
     """The operator's calls into a real WebApp: webhook settings applied once, then in sync; shard
-    count changed through the shard API."""
-    from wabiz_operator.checks import apply_shards, configure_webhooks
+    count changed through the shard API; one admin login for all of it, renewed when revoked."""
+    from wabiz_operator.spec import WebhooksSpec
+    from wabiz_operator.webapp_api import AdminSessions, apply_shards, configure_webhooks
 
     url = ha.components["webapp"].url
     receiver_url = ha.components["webhook_receiver"].url + "/webhook"
-    webhooks = {"url": receiver_url, "maxConcurrentRequests": 12, "statuses": {"sent": True}}
-    first = asyncio.run(configure_webhooks(url, ADMIN_PASSWORD, webhooks))
-    again = asyncio.run(configure_webhooks(url, ADMIN_PASSWORD, webhooks))
+    webhooks = WebhooksSpec.model_validate(
+        {"url": receiver_url, "maxConcurrentRequests": 12, "statuses": {"sent": True}}
+    )
+
+    async def scenario() -> tuple[list[str], int]:
+        sessions = AdminSessions()
+        try:
+            reasons = [
+                (await configure_webhooks(sessions, "uid", url, ADMIN_PASSWORD, webhooks)).reason,
+                (await configure_webhooks(sessions, "uid", url, ADMIN_PASSWORD, webhooks)).reason,
+                (await apply_shards(sessions, "uid", url, ADMIN_PASSWORD, 4)).reason,
+                (await apply_shards(sessions, "uid", url, ADMIN_PASSWORD, 2)).reason,
+            ]
+            logins_before_revocation = sessions.logins
+            await sessions.forget("uid")  # logs the token out, as when a client is deleted
+            reasons.append((await apply_shards(sessions, "uid", url, ADMIN_PASSWORD, 2)).reason)
+            assert sessions.logins == logins_before_revocation + 1
+            return reasons, logins_before_revocation
+        finally:
+            await sessions.close()
+
+    reasons, logins = asyncio.run(scenario())
     live = ha_api.get("/v1/settings/application").json()["settings"]["application"]["webhooks"]
     ha_api.patch("/v1/settings/application", json={"webhooks": {"max_concurrent_requests": 6}})
-    assert (first.reason, again.reason) == ("Applied", "InSync")
+    assert reasons == ["Applied", "InSync", "Applied", "Applied", "InSync"]
+    assert logins == 1, "one admin token for every call, never a login per pass"
     assert live["max_concurrent_requests"] == 12
-    changed = asyncio.run(apply_shards(url, ADMIN_PASSWORD, 4))
-    restored = asyncio.run(apply_shards(url, ADMIN_PASSWORD, 2))
-    assert (changed.reason, restored.reason) == ("Applied", "Applied")
     assert ha_api.get("/v1/account/shards").json()["account"]["shards"] == 2

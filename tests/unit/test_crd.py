@@ -40,7 +40,7 @@ def test_crd_identity_and_subresources() -> None:
     version = crd["spec"]["versions"][0]
     assert version["subresources"]["scale"]["specReplicasPath"] == ".spec.coreapp.replicas"
     columns = [c["name"] for c in version["additionalPrinterColumns"]]
-    assert columns == ["Ready", "Shards", "CoreApps", "WebApp", "Database", "Age"]
+    assert columns == ["Ready", "Reconciled", "Version", "Shards", "CoreApps", "WebApp", "Database", "Age"]
 
 
 def test_validation_rules_are_in_the_schema() -> None:

@@ -1,4 +1,5 @@
-"""The operator's builders: every child for both database modes, placement, probes, security."""
+"""The operator's builders: every child for both database modes, placement, probes, security, and
+which secrets reach which container."""
 
 from __future__ import annotations
 
@@ -9,47 +10,94 @@ from typing import Any
 import pytest
 import yaml
 
-from wabiz_operator.kube import resource_path
+from wabiz.kit.passwords import password_problem
+from wabiz_operator.client import Client
+from wabiz_operator.kube import KINDS
+from wabiz_operator.reconcile.workloads import desired, operand
 from wabiz_operator.resources import coreapp, database, pdb, sandbox, webapp
-from wabiz_operator.resources.children import foundation, workloads
-from wabiz_operator.resources.configmap import build_configmap, secret_env
-from wabiz_operator.resources.migration import build_migration_job, migration_job_name
-from wabiz_operator.resources.secrets import GENERATED_KEYS, new_generated_values
-from wabiz_operator.status import Check, conditions
+from wabiz_operator.resources.common import VERSION_LABEL, image_tag, pod_labels
+from wabiz_operator.resources.configmap import build_configmap, secret_refs
+from wabiz_operator.resources.containers import CHECKSUM_ANNOTATION, Operand
+from wabiz_operator.resources.migration import build_migration_job, database_target
+from wabiz_operator.resources.secrets import (
+    GENERATED_KEYS,
+    build_database_secret,
+    build_generated_secret,
+    new_generated_values,
+)
 
 EXAMPLES = Path(__file__).parents[2] / "crds" / "examples"
+IMAGE = "ghcr.io/wabiz/wabiz:1.2.3"
 
 
-def load(name: str) -> dict[str, Any]:
+def body(name: str) -> dict[str, Any]:
     client: dict[str, Any] = yaml.safe_load((EXAMPLES / name).read_text())
     client["metadata"] |= {"namespace": "shop", "uid": "1234-uid", "generation": 3}
     return client
 
 
+def load(name: str, **spec: Any) -> Client:
+    raw = body(name)
+    raw["spec"] |= spec
+    return Client.from_body(raw)
+
+
 @pytest.fixture(params=["managed.yaml", "external.yaml"])
-def client(request: pytest.FixtureRequest) -> dict[str, Any]:
+def client(request: pytest.FixtureRequest) -> Client:
     return load(request.param)
 
 
-def all_children(client: dict[str, Any]) -> list[dict[str, Any]]:
-    values = new_generated_values({})
-    return [*foundation(client, values, "db-pass"), build_migration_job(client), *workloads(client)]
+def operands(client: Client) -> dict[str, Operand]:
+    return {c: Operand(IMAGE, f"sum-{c}") for c in ("sandbox", "coreapp", "webapp")}
 
 
-def test_every_child_is_owned_labelled_and_deterministic(client: dict[str, Any]) -> None:
+def all_children(client: Client) -> list[dict[str, Any]]:
+    workloads, rest = desired(client, operands(client))
+    extra = [
+        build_generated_secret(client, new_generated_values({})),
+        build_configmap(client),
+        build_migration_job(client, IMAGE),
+        database.build_database_service(client),
+        database.build_database_statefulset(client),
+        build_database_secret(client, "pw"),
+    ]
+    return workloads + rest + [o for o in extra if o is not None]
+
+
+def test_every_child_is_owned_labelled_and_deterministic(client: Client) -> None:
     first, second = all_children(client), all_children(copy.deepcopy(client))
     assert [c["metadata"]["name"] for c in first] == [c["metadata"]["name"] for c in second]
     for child in first:
         meta = child["metadata"]
         assert meta["namespace"] == "shop"
-        assert meta["name"].startswith(client["metadata"]["name"] + "-")
+        assert meta["name"].startswith(client.name + "-")
         assert meta["ownerReferences"][0]["uid"] == "1234-uid"
         assert meta["ownerReferences"][0]["controller"] is True
         assert meta["labels"]["app.kubernetes.io/managed-by"] == "wabiz-operator"
-        resource_path(child["apiVersion"], child["kind"], "shop", meta["name"])  # a known kind
+        assert VERSION_LABEL not in meta["labels"], "versions never go where selectors copy them"
+        assert child["kind"] in KINDS
 
 
-def pods(client: dict[str, Any]) -> list[dict[str, Any]]:
+def test_claim_templates_and_selectors_carry_no_version() -> None:
+    statefulset = database.build_database_statefulset(load("managed.yaml"))
+    assert statefulset is not None
+    claim = statefulset["spec"]["volumeClaimTemplates"][0]
+    assert VERSION_LABEL not in claim["metadata"]["labels"]
+    assert VERSION_LABEL not in statefulset["spec"]["selector"]["matchLabels"]
+
+
+def test_pod_templates_carry_the_operand_version_and_the_checksum() -> None:
+    client = load("managed.yaml")
+    template = webapp.build_webapp_deployment(client, Operand(IMAGE, "abc"))["spec"]["template"]
+    assert template["metadata"]["labels"][VERSION_LABEL] == "1.2.3"
+    assert template["metadata"]["annotations"][CHECKSUM_ANNOTATION] == "abc"
+    digest = "ghcr.io/wabiz/wabiz@sha256:" + "a" * 64
+    assert image_tag(digest).startswith("sha256:")
+    assert VERSION_LABEL not in pod_labels(client, "webapp", digest), "a digest is no label value"
+    assert image_tag("registry:5000/wabiz") == "latest"
+
+
+def pods(client: Client) -> list[dict[str, Any]]:
     return [
         c["spec"]["template"]["spec"]
         for c in all_children(client)
@@ -57,10 +105,11 @@ def pods(client: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def test_pods_run_non_root_with_a_read_only_root(client: dict[str, Any]) -> None:
+def test_pods_run_non_root_with_a_read_only_root(client: Client) -> None:
     for pod in pods(client):
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+        assert pod["automountServiceAccountToken"] is False
         for container in pod["containers"]:
             security = container["securityContext"]
             assert security["allowPrivilegeEscalation"] is False
@@ -68,17 +117,20 @@ def test_pods_run_non_root_with_a_read_only_root(client: dict[str, Any]) -> None
             assert "limits" in container["resources"]
 
 
-def test_app_probes_and_replicas() -> None:
+def test_app_probes_replicas_and_rollout() -> None:
     client = load("managed.yaml")
-    deployment = webapp.build_webapp_deployment(client)
+    deployment = webapp.build_webapp_deployment(client, Operand(IMAGE, "x"))
     assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"]["rollingUpdate"] == {"maxUnavailable": 0, "maxSurge": 1}
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     assert container["readinessProbe"] and container["livenessProbe"]
+    assert container["lifecycle"]["preStop"]["sleep"]["seconds"] > 0, "drain before the server stops"
     assert container["args"] == ["webapp"]
-    statefulset = coreapp.build_coreapp_statefulset(client)
+    statefulset = coreapp.build_coreapp_statefulset(client, Operand(IMAGE, "x"))
     assert statefulset["spec"]["replicas"] == 3, "shards 2 + standby 1"
-    client["spec"]["coreapp"]["replicas"] = 5
-    assert coreapp.build_coreapp_statefulset(client)["spec"]["replicas"] == 5, "kubectl scale wins"
+    assert statefulset["spec"]["updateStrategy"]["type"] == "RollingUpdate"
+    scaled = load("managed.yaml", coreapp={"shards": 2, "standby": 1, "replicas": 5})
+    assert coreapp.build_coreapp_statefulset(scaled, Operand(IMAGE, "x"))["spec"]["replicas"] == 5
     assert coreapp.build_coreapp_service(client)["spec"]["clusterIP"] == "None"
 
 
@@ -95,7 +147,7 @@ def test_managed_database_is_placed_alone_on_database_nodes() -> None:
     assert (
         statefulset["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == "20Gi"
     )
-    app_pod = webapp.build_webapp_deployment(client)["spec"]["template"]["spec"]
+    app_pod = webapp.build_webapp_deployment(client, Operand(IMAGE, "x"))["spec"]["template"]["spec"]
     app_term = app_pod["affinity"]["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][0]
     assert app_term["labelSelector"]["matchExpressions"][0]["values"] == ["database"]
     assert app_pod["topologySpreadConstraints"][0]["topologyKey"] == "kubernetes.io/hostname"
@@ -104,28 +156,55 @@ def test_managed_database_is_placed_alone_on_database_nodes() -> None:
 def test_external_database_has_no_database_children() -> None:
     client = load("external.yaml")
     assert database.build_database_statefulset(client) is None
-    assert database.build_database_secret(client, "x") is None
-    assert sandbox.build_sandbox_deployment(client) is None, "cloud upstream: no sandbox"
+    assert build_database_secret(client, "x") is None
+    assert sandbox.build_sandbox_deployment(client, Operand(IMAGE, "x")) is None, "cloud upstream: no sandbox"
     data = build_configmap(client)["data"]
     assert data["WABIZ_DATABASE_HOST"] == "postgres.databases.svc"
     assert data["WABIZ_DATABASE_NAME"] == "globex_whatsapp"
     assert data["WABIZ_UPSTREAM"] == "cloud"
 
 
-def test_secrets_only_by_reference(client: dict[str, Any]) -> None:
+def env_names(client: Client, component: str) -> set[str]:
+    return {ref.env for ref in secret_refs(client, component)}
+
+
+def test_each_container_gets_only_the_secrets_it_reads(client: Client) -> None:
     data = build_configmap(client)["data"]
     assert not any("PASSWORD" in key or "SECRET" in key or "TOKEN" in key for key in data)
-    refs = {e["name"]: e["valueFrom"]["secretKeyRef"] for e in secret_env(client)}
-    assert {"WABIZ_INTERNAL_TOKEN", "WABIZ_DATABASE_PASSWORD", "WABIZ_S3_SECRET_ACCESS_KEY"} <= set(refs)
+    assert {"WABIZ_INTERNAL_TOKEN", "WABIZ_DATABASE_PASSWORD", "WABIZ_S3_SECRET_ACCESS_KEY"} <= env_names(
+        client, "webapp"
+    )
+    assert "WABIZ_UPSTREAM_TOKEN" not in env_names(client, "webapp"), "only the CoreApp sends"
+    assert "WABIZ_WEBHOOK_SECRET" in env_names(client, "coreapp"), "callbacks are always signed"
+    assert env_names(client, "migrate") == {
+        "WABIZ_DATABASE_USER",
+        "WABIZ_DATABASE_PASSWORD",
+        "WABIZ_ADMIN_PASSWORD",
+    }
+    sandbox_env = env_names(client, "sandbox")
+    assert not sandbox_env & {"WABIZ_DATABASE_PASSWORD", "WABIZ_S3_SECRET_ACCESS_KEY", "WABIZ_INTERNAL_TOKEN"}
 
 
-def test_generated_values_are_kept() -> None:
+def test_a_changed_secret_changes_only_the_checksums_of_its_readers() -> None:
+    client = load("managed.yaml")
+    secrets = {
+        "acme-secrets": new_generated_values({}),
+        "media-credentials": {"accessKeyId": "a", "secretAccessKey": "b"},
+    }
+    before = {c: operand(client, c, IMAGE, secrets).checksum for c in ("sandbox", "coreapp", "webapp")}
+    rotated = copy.deepcopy(secrets)
+    rotated["media-credentials"]["secretAccessKey"] = "c"
+    after = {c: operand(client, c, IMAGE, rotated).checksum for c in ("sandbox", "coreapp", "webapp")}
+    assert after["webapp"] != before["webapp"] and after["coreapp"] != before["coreapp"]
+    assert after["sandbox"] == before["sandbox"], "the sandbox reads no S3 credentials"
+
+
+def test_generated_values_are_kept_and_valid() -> None:
     first = new_generated_values({})
     assert set(first) == set(GENERATED_KEYS)
     assert new_generated_values(first) == first
-    from wabiz.kit.passwords import password_problem
-
     assert password_problem(first["admin-password"]) is None
+    assert all(len(value) >= 32 for key, value in first.items() if key != "admin-password")
 
 
 def test_pdbs_leave_the_shards_running() -> None:
@@ -134,43 +213,30 @@ def test_pdbs_leave_the_shards_running() -> None:
     assert pdb.build_webapp_pdb(client)["spec"]["maxUnavailable"] == 1
 
 
-def test_migration_job_name_follows_the_image() -> None:
+def test_migration_job_is_named_by_its_whole_template() -> None:
     client = load("managed.yaml")
-    name = migration_job_name(client)
-    client["spec"]["image"] = {"tag": "9.9.9"}
-    assert migration_job_name(client) != name
+    name = build_migration_job(client, IMAGE)["metadata"]["name"]
+    assert build_migration_job(client, IMAGE)["metadata"]["name"] == name, "deterministic"
+    assert build_migration_job(client, "ghcr.io/wabiz/wabiz:9.9.9")["metadata"]["name"] != name
+    other_pull = load("managed.yaml", image={"pullPolicy": "Always"})
+    assert build_migration_job(other_pull, IMAGE)["metadata"]["name"] != name, "any template change"
+    job = build_migration_job(client, IMAGE)
+    assert "envFrom" not in job["spec"]["template"]["spec"]["containers"][0], "reads no ConfigMap"
+    assert database_target(client) == "acme-postgres.shop.svc:5432/wabiz"
 
 
 def test_ingress_only_when_enabled() -> None:
-    client = load("managed.yaml")
-    assert webapp.build_webapp_ingress(client) is None
-    client["spec"]["webapp"]["ingress"] = {"enabled": True, "host": "wa.example", "tlsSecretName": "tls"}
+    assert webapp.build_webapp_ingress(load("managed.yaml")) is None
+    client = load(
+        "managed.yaml", webapp={"ingress": {"enabled": True, "host": "wa.example", "tlsSecretName": "tls"}}
+    )
     ingress = webapp.build_webapp_ingress(client)
     assert ingress is not None
     assert ingress["spec"]["tls"][0]["hosts"] == ["wa.example"]
 
 
-def test_conditions_ready_and_transition_times() -> None:
-    ok = Check(True, "Fine", "fine")
-    checks = {"DatabaseReady": ok, "MediaReady": ok, "WebAppAvailable": ok, "CoreAppAvailable": ok}
-    ready = {c["type"]: c for c in conditions(checks, 2, [])}
-    assert ready["Ready"]["status"] == "True"
-    assert ready["Progressing"]["status"] == "False"
-    broken = checks | {"MediaReady": Check(False, "BucketUnavailable", "no bucket")}
-    later = {c["type"]: c for c in conditions(broken, 3, list(ready.values()))}
-    assert later["Ready"]["status"] == "False"
-    assert "MediaReady" in later["Ready"]["message"]
-    assert later["DatabaseReady"]["lastTransitionTime"] == ready["DatabaseReady"]["lastTransitionTime"]
-
-
-def test_resource_paths() -> None:
-    assert resource_path("v1", "Secret", "ns", "x") == "/api/v1/namespaces/ns/secrets/x"
-    assert resource_path("apps/v1", "StatefulSet", "ns") == "/apis/apps/v1/namespaces/ns/statefulsets"
-
-
 def test_in_cluster_urls_use_service_ports() -> None:
-    client = load("managed.yaml")
-    data = build_configmap(client)["data"]
+    data = build_configmap(load("managed.yaml"))["data"]
     assert data["WABIZ_SANDBOX_WEBHOOK_URL"] == "http://acme-webapp.shop.svc:80/upstream/webhook"
     assert data["WABIZ_SANDBOX_PUBLIC_URL"] == "http://acme-sandbox.shop.svc:9092"
     assert data["WABIZ_UPSTREAM_URL"] == "http://acme-sandbox.shop.svc:9092"

@@ -23,3 +23,43 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 {{- define "wabiz-operator.serviceAccountName" -}}
 {{- default (include "wabiz-operator.fullname" .) .Values.serviceAccount.name -}}
 {{- end -}}
+
+{{- /* The rules on the namespaced kinds a WhatsAppClient owns (a ClusterRole, or a Role per watched namespace). */ -}}
+{{- define "wabiz-operator.namespacedRules" -}}
+- apiGroups: [wabiz.io]
+  resources: [whatsappclients]
+  verbs: [get, list, watch, patch]
+- apiGroups: [wabiz.io]
+  resources: [whatsappclients/status]
+  verbs: [patch]
+# Owner references with blockOwnerDeletion need update on the owner's finalizers.
+- apiGroups: [wabiz.io]
+  resources: [whatsappclients/finalizers]
+  verbs: [update]
+# delete only because OwnerReferencesPermissionEnforcement asks for it to set owner references;
+# the operator never deletes a Secret or ConfigMap itself, and never lists or watches them.
+- apiGroups: [""]
+  resources: [secrets, configmaps]
+  verbs: [get, create, patch, delete]
+- apiGroups: [""]
+  resources: [persistentvolumeclaims]
+  verbs: [get]
+- apiGroups: [""]
+  resources: [services]
+  verbs: [get, list, create, patch, delete]
+- apiGroups: [""]
+  resources: [events]
+  verbs: [create]
+- apiGroups: [apps]
+  resources: [deployments, statefulsets]
+  verbs: [get, list, create, patch, delete]
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [get, list, create, patch, delete]
+- apiGroups: [policy]
+  resources: [poddisruptionbudgets]
+  verbs: [get, list, create, patch, delete]
+- apiGroups: [networking.k8s.io]
+  resources: [ingresses, networkpolicies]
+  verbs: [get, list, create, patch, delete]
+{{- end -}}

@@ -1,72 +1,82 @@
-"""Names, labels, owner references, security contexts and placement shared by the builders."""
+"""Names, labels, owner references, security contexts and placement shared by the builders.
+
+Labels on objects never carry a version: they are copied into selectors and claim templates, which
+are immutable, so a version there would make every upgrade fail (422). The operand version appears
+only on pod templates, where a change rolls the pods anyway, and the operator's own version only as
+an annotation on the workload objects themselves (see `rollout.py`).
+"""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from wabiz import __version__
+from wabiz_operator.client import API_VERSION, KIND, Client
 
-GROUP, VERSION, KIND = "wabiz.io", "v1alpha1", "WhatsAppClient"
-API_VERSION = f"{GROUP}/{VERSION}"
 WEBAPP_PORT, COREAPP_PORT, SANDBOX_PORT, POSTGRES_PORT = 9090, 9091, 9092, 5432
 RUN_AS = 10001
+MANAGED_BY = "wabiz-operator"
+INSTANCE, COMPONENT, MANAGED_BY_LABEL = (
+    "app.kubernetes.io/instance",
+    "app.kubernetes.io/component",
+    "app.kubernetes.io/managed-by",
+)
+VERSION_LABEL = "app.kubernetes.io/version"
+_LABEL_VALUE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?$")
 
 Obj = dict[str, Any]
 
 
-def name_of(client: Obj) -> str:
-    return str(client["metadata"]["name"])
+def selector_labels(client: Client, component: str) -> dict[str, str]:
+    return {INSTANCE: client.name, COMPONENT: component}
 
 
-def namespace_of(client: Obj) -> str:
-    return str(client["metadata"].get("namespace", "default"))
-
-
-def child_name(client: Obj, component: str) -> str:
-    """Deterministic: `<client>-<component>`, so every reconcile addresses the same objects."""
-    return f"{name_of(client)}-{component}"
-
-
-def selector_labels(client: Obj, component: str) -> dict[str, str]:
-    return {"app.kubernetes.io/instance": name_of(client), "app.kubernetes.io/component": component}
-
-
-def labels(client: Obj, component: str) -> dict[str, str]:
+def labels(client: Client, component: str) -> dict[str, str]:
     return {
         "app.kubernetes.io/name": "wabiz",
-        "app.kubernetes.io/managed-by": "wabiz-operator",
-        "app.kubernetes.io/version": __version__,
+        MANAGED_BY_LABEL: MANAGED_BY,
         **selector_labels(client, component),
     }
 
 
-def owner_reference(client: Obj) -> Obj:
+def owned_by_selector(client: Client) -> str:
+    """The label selector of every child of this client (pruning lists by it, then checks the owner)."""
+    return f"{INSTANCE}={client.name},{MANAGED_BY_LABEL}={MANAGED_BY}"
+
+
+def owner_reference(client: Client) -> Obj:
     return {
         "apiVersion": API_VERSION,
         "kind": KIND,
-        "name": name_of(client),
-        "uid": client["metadata"]["uid"],
+        "name": client.name,
+        "uid": client.uid,
         "controller": True,
         "blockOwnerDeletion": True,
     }
 
 
-def metadata(client: Obj, component: str, name: str | None = None) -> Obj:
+def metadata(client: Client, component: str, name: str | None = None) -> Obj:
     return {
-        "name": name or child_name(client, component),
-        "namespace": namespace_of(client),
+        "name": name or client.child(component),
+        "namespace": client.namespace,
         "labels": labels(client, component),
         "ownerReferences": [owner_reference(client)],
     }
 
 
-def image(client: Obj) -> str:
-    spec = client["spec"].get("image", {})
-    return f"{spec.get('repository', 'ghcr.io/wabiz/wabiz')}:{spec.get('tag') or __version__}"
+def image_tag(image: str) -> str:
+    """`repo:tag` → `tag`; `repo@sha256:…` → the digest; a registry port is not a tag."""
+    if "@" in image:
+        return image.split("@", 1)[1]
+    last = image.rsplit("/", 1)[-1]
+    return last.rsplit(":", 1)[1] if ":" in last else "latest"
 
 
-def pull_policy(client: Obj) -> str:
-    return str(client["spec"].get("image", {}).get("pullPolicy", "IfNotPresent"))
+def pod_labels(client: Client, component: str, image: str) -> dict[str, str]:
+    """Object labels plus the operand version, when it can be a label value (a digest cannot)."""
+    version = image_tag(image)
+    extra = {VERSION_LABEL: version} if _LABEL_VALUE.match(version) else {}
+    return {**labels(client, component), **extra}
 
 
 def pod_security(run_as: int = RUN_AS) -> Obj:
@@ -91,15 +101,15 @@ def default_resources(cpu: str, memory: str) -> Obj:
     return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": memory}}
 
 
-def app_placement(client: Obj, component: str) -> Obj:
+def app_placement(client: Client, component: str) -> Obj:
     """WebApp/CoreApp pods: user placement, spread over nodes, never on a managed database's node."""
-    placement = client["spec"].get("placement", {})
+    placement = client.spec.placement
     pod: Obj = {}
-    if placement.get("nodeSelector"):
-        pod["nodeSelector"] = placement["nodeSelector"]
-    if placement.get("tolerations"):
-        pod["tolerations"] = placement["tolerations"]
-    if placement.get("spreadAcrossNodes", True):
+    if placement.node_selector:
+        pod["nodeSelector"] = placement.node_selector
+    if placement.tolerations:
+        pod["tolerations"] = placement.tolerations
+    if placement.spread_across_nodes:
         pod["topologySpreadConstraints"] = [
             {
                 "maxSkew": 1,
@@ -108,7 +118,7 @@ def app_placement(client: Obj, component: str) -> Obj:
                 "labelSelector": {"matchLabels": selector_labels(client, component)},
             }
         ]
-    if "managed" in client["spec"].get("database", {}):
+    if client.spec.database.managed is not None:
         pod["affinity"] = {
             "podAntiAffinity": {
                 "requiredDuringSchedulingIgnoredDuringExecution": [away_from(client, ["database"])]
@@ -117,14 +127,12 @@ def app_placement(client: Obj, component: str) -> Obj:
     return pod
 
 
-def away_from(client: Obj, components: list[str]) -> Obj:
+def away_from(client: Client, components: list[str]) -> Obj:
     """A required anti-affinity term: not on a node running these components of this client."""
     return {
         "topologyKey": "kubernetes.io/hostname",
         "labelSelector": {
-            "matchLabels": {"app.kubernetes.io/instance": name_of(client)},
-            "matchExpressions": [
-                {"key": "app.kubernetes.io/component", "operator": "In", "values": components}
-            ],
+            "matchLabels": {INSTANCE: client.name},
+            "matchExpressions": [{"key": COMPONENT, "operator": "In", "values": components}],
         },
     }

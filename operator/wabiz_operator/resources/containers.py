@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from wabiz_operator.client import Client
 from wabiz_operator.resources.common import (
     Obj,
     container_security,
-    image,
-    labels,
+    pod_labels,
     pod_security,
-    pull_policy,
 )
 from wabiz_operator.resources.configmap import env_from, secret_env
 
+CHECKSUM_ANNOTATION = "wabiz.io/config-checksum"
 
-def app_container(client: Obj, component: str, port: int | None, extra_env: list[Obj], resources: Obj) -> Obj:
+
+@dataclass(frozen=True)
+class Operand:
+    """What a pod runs: the image, and a checksum of everything it reads from the ConfigMap and
+    Secrets, so that a change of either rolls the pods (`rollout.checksum`)."""
+
+    image: str
+    checksum: str
+
+
+def app_container(
+    client: Client, component: str, operand: Operand, port: int | None, extra_env: list[Obj], resources: Obj
+) -> Obj:
     container: Obj = {
         "name": component,
-        "image": image(client),
-        "imagePullPolicy": pull_policy(client),
+        "image": operand.image,
+        "imagePullPolicy": client.spec.image.pull_policy,
         "args": [component],
         "envFrom": env_from(client),
-        "env": secret_env(client) + extra_env,
+        "env": secret_env(client, component) + extra_env,
         "securityContext": container_security(),
         "resources": resources,
         "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 (an emptyDir, read-only root)
@@ -34,15 +48,24 @@ def app_container(client: Obj, component: str, port: int | None, extra_env: list
             "periodSeconds": 10,
             "failureThreshold": 3,
         }
+        # Endpoints are removed asynchronously: serving a few more seconds after SIGTERM is what
+        # keeps a rolling update from refusing connections that were already routed here.
+        container["lifecycle"] = {"preStop": {"sleep": {"seconds": 5}}}
     return container
 
 
-def pod_template(client: Obj, component: str, containers: list[Obj], extra: Obj) -> Obj:
+def pod_template(
+    client: Client, component: str, image: str, containers: list[Obj], extra: Obj, checksum: str | None = None
+) -> Obj:
+    meta: Obj = {"labels": pod_labels(client, component, image)}
+    if checksum is not None:
+        meta["annotations"] = {CHECKSUM_ANNOTATION: checksum}
     return {
-        "metadata": {"labels": labels(client, component)},
+        "metadata": meta,
         "spec": {
             "securityContext": pod_security(),
             "automountServiceAccountToken": False,
+            "enableServiceLinks": False,
             "containers": containers,
             "volumes": [{"name": "tmp", "emptyDir": {}}],
             **extra,

@@ -3,29 +3,22 @@ gets its leases back at once, and a headless Service giving each pod a stable DN
 
 from __future__ import annotations
 
+from wabiz_operator.client import Client
 from wabiz_operator.resources.common import (
     COREAPP_PORT,
     Obj,
     app_placement,
-    child_name,
     default_resources,
     metadata,
-    namespace_of,
     selector_labels,
 )
-from wabiz_operator.resources.containers import app_container, pod_template
+from wabiz_operator.resources.containers import Operand, app_container, pod_template
 
 COMPONENT = "coreapp"
 
 
-def coreapp_replicas(client: Obj) -> int:
-    coreapp = client["spec"].get("coreapp", {})
-    explicit = coreapp.get("replicas")
-    return int(explicit) if explicit else int(coreapp.get("shards", 1)) + int(coreapp.get("standby", 1))
-
-
-def build_coreapp_statefulset(client: Obj) -> Obj:
-    service = child_name(client, COMPONENT)
+def build_coreapp_statefulset(client: Client, operand: Operand) -> Obj:
+    service = client.child(COMPONENT)
     env: list[Obj] = [
         {"name": "POD_NAME", "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}},
         {"name": "WABIZ_NODE_ID", "value": "$(POD_NAME)"},
@@ -33,26 +26,37 @@ def build_coreapp_statefulset(client: Obj) -> Obj:
         {"name": "WABIZ_COREAPP_PORT", "value": str(COREAPP_PORT)},
         {
             "name": "WABIZ_ADVERTISE_URL",
-            "value": f"http://$(POD_NAME).{service}.{namespace_of(client)}.svc:{COREAPP_PORT}",
+            "value": f"http://$(POD_NAME).{service}.{client.namespace}.svc:{COREAPP_PORT}",
         },
     ]
-    resources = client["spec"].get("coreapp", {}).get("resources") or default_resources("500m", "384Mi")
-    container = app_container(client, COMPONENT, COREAPP_PORT, env, resources)
+    resources = client.spec.coreapp.resources or default_resources("500m", "384Mi")
+    container = app_container(client, COMPONENT, operand, COREAPP_PORT, env, resources)
     return {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
         "metadata": metadata(client, COMPONENT),
         "spec": {
-            "replicas": coreapp_replicas(client),
+            "replicas": client.spec.coreapp.desired_replicas,
             "serviceName": service,
             "podManagementPolicy": "Parallel",
+            # One CoreApp at a time, each ready (its leases back) before the next goes: a roll
+            # never takes more nodes than the PodDisruptionBudget allows.
+            "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
+            "minReadySeconds": 5,
             "selector": {"matchLabels": selector_labels(client, COMPONENT)},
-            "template": pod_template(client, COMPONENT, [container], app_placement(client, COMPONENT)),
+            "template": pod_template(
+                client,
+                COMPONENT,
+                operand.image,
+                [container],
+                app_placement(client, COMPONENT),
+                operand.checksum,
+            ),
         },
     }
 
 
-def build_coreapp_service(client: Obj) -> Obj:
+def build_coreapp_service(client: Client) -> Obj:
     return {
         "apiVersion": "v1",
         "kind": "Service",

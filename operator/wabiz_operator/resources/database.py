@@ -1,4 +1,4 @@
-"""The managed PostgreSQL: StatefulSet with a PVC, Service and credentials Secret.
+"""The managed PostgreSQL: StatefulSet with a PVC, and its Service (credentials: `secrets.py`).
 
 It runs only on database nodes (node selector + tolerations) and, by a *required* anti-affinity,
 never on a node running this client's WebApp or CoreApp pods: the production layout of the
@@ -7,42 +7,34 @@ original client, with the database on its own hosts.
 
 from __future__ import annotations
 
+from wabiz_operator.client import Client
 from wabiz_operator.resources.common import (
     POSTGRES_PORT,
     Obj,
     away_from,
-    child_name,
     container_security,
     labels,
     metadata,
     selector_labels,
 )
+from wabiz_operator.resources.secrets import database_secret_name
+from wabiz_operator.spec import ManagedDatabase
 
 COMPONENT = "database"
 RUN_AS_POSTGRES = 70  # the postgres user of the official alpine image
+DATA_VOLUME = "data"
 
 
-def database_name(client: Obj) -> str:
-    return child_name(client, "postgres")
+def database_volume_claim(client: Client) -> str:
+    """The PVC the StatefulSet controller creates for the database's only pod."""
+    return f"{DATA_VOLUME}-{database_secret_name(client)}-0"
 
 
-def build_database_secret(client: Obj, password: str) -> Obj | None:
-    if "managed" not in client["spec"]["database"]:
-        return None
-    return {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": metadata(client, COMPONENT, database_name(client)),
-        "type": "Opaque",
-        "stringData": {"username": "wabiz", "password": password},
-    }
-
-
-def _container(client: Obj, managed: Obj) -> Obj:
-    secret = database_name(client)
+def _container(client: Client, managed: ManagedDatabase) -> Obj:
+    secret = database_secret_name(client)
     return {
         "name": "postgres",
-        "image": managed.get("image", "postgres:16-alpine"),
+        "image": managed.image,
         "ports": [{"name": "postgres", "containerPort": POSTGRES_PORT}],
         "env": [
             {"name": "POSTGRES_DB", "value": "wabiz"},
@@ -51,31 +43,34 @@ def _container(client: Obj, managed: Obj) -> Obj:
             {"name": "PGDATA", "value": "/var/lib/postgresql/data/pgdata"},
         ],
         "securityContext": container_security(read_only=False),
-        "resources": managed.get("resources")
+        "resources": managed.resources
         or {"requests": {"cpu": "500m", "memory": "1Gi"}, "limits": {"memory": "1Gi"}},
         "readinessProbe": {"exec": {"command": ["pg_isready", "-U", "wabiz"]}, "periodSeconds": 5},
         "livenessProbe": {"tcpSocket": {"port": "postgres"}, "initialDelaySeconds": 20, "periodSeconds": 10},
         "volumeMounts": [
-            {"name": "data", "mountPath": "/var/lib/postgresql/data"},
+            {"name": DATA_VOLUME, "mountPath": "/var/lib/postgresql/data"},
             {"name": "run", "mountPath": "/var/run/postgresql"},
         ],
     }
 
 
-def build_database_statefulset(client: Obj) -> Obj | None:
-    managed = client["spec"]["database"].get("managed")
-    if managed is None:
-        return None
-    placement = managed.get("placement", {})
+def _claim(client: Client, managed: ManagedDatabase) -> Obj:
     claim: Obj = {
-        "metadata": {"name": "data", "labels": labels(client, COMPONENT)},
+        "metadata": {"name": DATA_VOLUME, "labels": labels(client, COMPONENT)},
         "spec": {
             "accessModes": ["ReadWriteOnce"],
-            "resources": {"requests": {"storage": managed.get("storage", "10Gi")}},
+            "resources": {"requests": {"storage": managed.storage}},
         },
     }
-    if managed.get("storageClassName"):
-        claim["spec"]["storageClassName"] = managed["storageClassName"]
+    if managed.storage_class_name:
+        claim["spec"]["storageClassName"] = managed.storage_class_name
+    return claim
+
+
+def build_database_statefulset(client: Client) -> Obj | None:
+    managed = client.spec.database.managed
+    if managed is None:
+        return None
     pod_spec: Obj = {
         "securityContext": {
             "runAsNonRoot": True,
@@ -84,7 +79,8 @@ def build_database_statefulset(client: Obj) -> Obj | None:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "automountServiceAccountToken": False,
-        "nodeSelector": placement.get("nodeSelector", {"wabiz.io/role": "database"}),
+        "enableServiceLinks": False,
+        "nodeSelector": managed.placement.node_selector,
         "affinity": {
             "podAntiAffinity": {
                 "requiredDuringSchedulingIgnoredDuringExecution": [away_from(client, ["webapp", "coreapp"])]
@@ -93,29 +89,29 @@ def build_database_statefulset(client: Obj) -> Obj | None:
         "containers": [_container(client, managed)],
         "volumes": [{"name": "run", "emptyDir": {}}],
     }
-    if placement.get("tolerations"):
-        pod_spec["tolerations"] = placement["tolerations"]
+    if managed.placement.tolerations:
+        pod_spec["tolerations"] = managed.placement.tolerations
     return {
         "apiVersion": "apps/v1",
         "kind": "StatefulSet",
-        "metadata": metadata(client, COMPONENT, database_name(client)),
+        "metadata": metadata(client, COMPONENT, database_secret_name(client)),
         "spec": {
             "replicas": 1,
-            "serviceName": database_name(client),
+            "serviceName": database_secret_name(client),
             "selector": {"matchLabels": selector_labels(client, COMPONENT)},
             "template": {"metadata": {"labels": labels(client, COMPONENT)}, "spec": pod_spec},
-            "volumeClaimTemplates": [claim],
+            "volumeClaimTemplates": [_claim(client, managed)],
         },
     }
 
 
-def build_database_service(client: Obj) -> Obj | None:
-    if "managed" not in client["spec"]["database"]:
+def build_database_service(client: Client) -> Obj | None:
+    if client.spec.database.managed is None:
         return None
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": metadata(client, COMPONENT, database_name(client)),
+        "metadata": metadata(client, COMPONENT, database_secret_name(client)),
         "spec": {
             "selector": selector_labels(client, COMPONENT),
             "ports": [{"name": "postgres", "port": POSTGRES_PORT, "targetPort": "postgres"}],

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from wabiz_operator.resources.common import Obj, child_name, metadata, selector_labels
-from wabiz_operator.resources.coreapp import coreapp_replicas
+from wabiz_operator.client import Client
+from wabiz_operator.resources.common import Obj, metadata, selector_labels
 
 
-def _pdb(client: Obj, component: str, max_unavailable: int) -> Obj:
+def _pdb(client: Client, component: str, max_unavailable: int) -> Obj:
     return {
         "apiVersion": "policy/v1",
         "kind": "PodDisruptionBudget",
-        "metadata": metadata(client, component, child_name(client, component)),
+        "metadata": metadata(client, component),
         "spec": {
             "maxUnavailable": max_unavailable,
             "selector": {"matchLabels": selector_labels(client, component)},
@@ -18,10 +18,10 @@ def _pdb(client: Obj, component: str, max_unavailable: int) -> Obj:
     }
 
 
-def build_webapp_pdb(client: Obj) -> Obj:
+def build_webapp_pdb(client: Client) -> Obj:
     return _pdb(client, "webapp", 1)
 
 
-def build_coreapp_pdb(client: Obj) -> Obj:
-    shards = int(client["spec"].get("coreapp", {}).get("shards", 1))
-    return _pdb(client, "coreapp", max(1, coreapp_replicas(client) - shards))
+def build_coreapp_pdb(client: Client) -> Obj:
+    coreapp = client.spec.coreapp
+    return _pdb(client, "coreapp", max(1, coreapp.desired_replicas - coreapp.shards))

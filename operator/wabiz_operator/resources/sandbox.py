@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wabiz_operator.client import Client
 from wabiz_operator.resources.common import (
     SANDBOX_PORT,
     Obj,
@@ -10,19 +11,24 @@ from wabiz_operator.resources.common import (
     metadata,
     selector_labels,
 )
-from wabiz_operator.resources.containers import app_container, pod_template
+from wabiz_operator.resources.containers import Operand, app_container, pod_template
 
 COMPONENT = "sandbox"
 
 
-def build_sandbox_deployment(client: Obj) -> Obj | None:
-    if "sandbox" not in client["spec"].get("upstream", {"sandbox": {}}):
+def wants_sandbox(client: Client) -> bool:
+    return client.spec.upstream.sandbox is not None
+
+
+def build_sandbox_deployment(client: Client, operand: Operand) -> Obj | None:
+    if not wants_sandbox(client):
         return None
     env = [
         {"name": "WABIZ_SANDBOX_HOST", "value": "0.0.0.0"},
         {"name": "WABIZ_SANDBOX_PORT", "value": str(SANDBOX_PORT)},
     ]
-    container = app_container(client, COMPONENT, SANDBOX_PORT, env, default_resources("100m", "128Mi"))
+    resources = default_resources("100m", "128Mi")
+    container = app_container(client, COMPONENT, operand, SANDBOX_PORT, env, resources)
     return {
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -30,13 +36,20 @@ def build_sandbox_deployment(client: Obj) -> Obj | None:
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": selector_labels(client, COMPONENT)},
-            "template": pod_template(client, COMPONENT, [container], app_placement(client, COMPONENT)),
+            "template": pod_template(
+                client,
+                COMPONENT,
+                operand.image,
+                [container],
+                app_placement(client, COMPONENT),
+                operand.checksum,
+            ),
         },
     }
 
 
-def build_sandbox_service(client: Obj) -> Obj | None:
-    if "sandbox" not in client["spec"].get("upstream", {"sandbox": {}}):
+def build_sandbox_service(client: Client) -> Obj | None:
+    if not wants_sandbox(client):
         return None
     return {
         "apiVersion": "v1",

@@ -1,0 +1,115 @@
+"""One reconcile pass: desired children applied in order, dependencies checked, status computed.
+
+Order: generated Secrets and the user's referenced Secrets; the ConfigMap; the managed database;
+database and bucket checks; the migration Job for the image the client should run; the app
+workloads (on the new image only once its migration succeeded, else on the one already running);
+the WebApp's settings; pruning of what the spec no longer wants. Errors raise `ReconcileError`
+(see `errors.py`); the caller writes them into the status and schedules the retry.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wabiz_operator import versions
+from wabiz_operator.client import Client
+from wabiz_operator.reconcile import dependencies, migrations, observing, prune, secrets, settings, workloads
+from wabiz_operator.reconcile.applying import apply, apply_workload
+from wabiz_operator.reconcile.context import Context, Obj, Pass
+from wabiz_operator.reconcile.references import read_references
+from wabiz_operator.resources import database
+from wabiz_operator.resources.common import image_tag
+from wabiz_operator.resources.configmap import build_configmap, webapp_url
+from wabiz_operator.resources.secrets import database_secret_name, generated_secret_name
+from wabiz_operator.rollout import inputs_fingerprint
+from wabiz_operator.status import Check, conditions
+
+__all__ = ["Context", "Outcome", "reconcile"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: Obj
+    moving: list[str]
+    pruned: list[str]
+
+
+async def _database_children(ctx: Context, client: Client) -> list[Obj]:
+    service, statefulset = (
+        database.build_database_service(client),
+        database.build_database_statefulset(client),
+    )
+    if service is None or statefulset is None:
+        return []
+    await apply(ctx, client, service)
+    await apply_workload(
+        ctx, client, statefulset, inputs_fingerprint(client.generation, statefulset_image(statefulset), {})
+    )
+    return [service, statefulset]
+
+
+def statefulset_image(statefulset: Obj) -> str:
+    return str(statefulset["spec"]["template"]["spec"]["containers"][0]["image"])
+
+
+async def _serving_image(ctx: Context, p: Pass) -> str | None:
+    """The image the workloads run after this pass: the desired one once migrated, else the one
+    running now (None for a client that never ran)."""
+    client = p.client
+    live = observing.running_image(await observing.workload(ctx, client, "Deployment", "webapp"))
+    current = client.status.get("image") or live
+    if not p.checks["DatabaseReady"].ok:
+        return current
+    image = versions.desired_image(client.spec, client.status, live, ctx.operator_version)
+    adopted = live == image and not client.status.get("migration")
+    if await migrations.migrate(ctx, p, image, adopted):
+        return image
+    return current
+
+
+async def reconcile(ctx: Context, client: Client) -> Outcome:
+    p = Pass(client)
+    generated = await secrets.ensure(ctx, client)
+    referenced = await read_references(ctx, client)
+    secret_data = {generated_secret_name(client): generated.values, **referenced}
+    if generated.database is not None:
+        secret_data[database_secret_name(client)] = generated.database
+    configmap = build_configmap(client)
+    await apply(ctx, client, configmap)
+    wanted = [configmap, *await _database_children(ctx, client)]
+    p.checks["DatabaseReady"] = await dependencies.check_database(ctx, client, referenced)
+    p.checks["MediaReady"] = await dependencies.check_media(client, referenced)
+    image = await _serving_image(ctx, p)
+    if p.status.get("migration", {}).get("job"):
+        wanted.append({"kind": "Job", "metadata": {"name": p.status["migration"]["job"]}})
+    if image:
+        wanted += await workloads.apply_workloads(ctx, p, image, secret_data)
+        p.status |= {"image": image, "version": image_tag(image)}
+    await observing.observe(ctx, p)
+    await settings.apply_settings(ctx, p, generated.values)
+    # A client that never ran has nothing to prune, and without an image its workloads are unknown.
+    pruned = await prune.prune(ctx, p, wanted) if image else []
+    previous = list(client.status.get("conditions") or [])
+    p.checks["Reconciled"] = Check(True, "Applied", "the whole spec is applied")
+    p.checks["Progressing"] = _progressing(p)
+    p.status |= {
+        "observedGeneration": client.generation,
+        "conditions": conditions(p.checks, client.generation, previous),
+        "databaseMode": client.spec.database.mode,
+        "endpoint": webapp_url(client),
+        "webhookSecret": _webhook_secret(client),
+    }
+    return Outcome(p.status, p.moving, pruned)
+
+
+def _progressing(p: Pass) -> Check:
+    if p.moving:
+        return Check(True, "InProgress", "waiting for " + ", ".join(p.moving))
+    return Check(False, "Stable", "nothing in flight")
+
+
+def _webhook_secret(client: Client) -> Obj:
+    ref = client.spec.webhooks.secret_ref
+    if ref is not None:
+        return {"name": ref.name, "key": ref.key}
+    return {"name": generated_secret_name(client), "key": "webhook-secret"}

@@ -1,0 +1,77 @@
+"""The user's Secrets a client refers to: read once per pass, every named key checked.
+
+A missing Secret or key is a permanent error naming the field that refers to it, so the condition
+says exactly what to fix; the values feed the checks (database, bucket) and the pods' checksums.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from wabiz_operator.client import Client
+from wabiz_operator.errors import missing_reference
+from wabiz_operator.kube import decode_secret
+from wabiz_operator.reconcile.applying import read
+from wabiz_operator.reconcile.context import Context
+from wabiz_operator.spec import ClientSpec
+
+
+@dataclass(frozen=True)
+class Reference:
+    secret: str
+    key: str
+    field: str  # where in the spec, for the error message
+
+
+def media_references(spec: ClientSpec) -> list[Reference]:
+    s3 = spec.media.s3.credentials_secret_ref
+    return [
+        Reference(s3.name, s3.access_key_id_key, "media.s3.credentialsSecretRef.accessKeyIdKey"),
+        Reference(s3.name, s3.secret_access_key_key, "media.s3.credentialsSecretRef.secretAccessKeyKey"),
+    ]
+
+
+def references(spec: ClientSpec) -> list[Reference]:
+    found = media_references(spec)
+    external = spec.database.external
+    if external is not None:
+        db = external.credentials_secret_ref
+        found += [
+            Reference(db.name, db.username_key, "database.external.credentialsSecretRef.usernameKey"),
+            Reference(db.name, db.password_key, "database.external.credentialsSecretRef.passwordKey"),
+        ]
+    cloud = spec.upstream.cloud
+    if cloud is not None:
+        found += [
+            Reference(
+                cloud.token_secret_ref.name, cloud.token_secret_ref.key, "upstream.cloud.tokenSecretRef"
+            ),
+            Reference(cloud.app_secret_ref.name, cloud.app_secret_ref.key, "upstream.cloud.appSecretRef"),
+        ]
+    hook = spec.webhooks.secret_ref
+    if hook is not None:
+        found.append(Reference(hook.name, hook.key, "webhooks.secretRef"))
+    return found
+
+
+async def read_references(
+    ctx: Context, client: Client, wanted: list[Reference] | None = None
+) -> dict[str, dict[str, str]]:
+    """Secret name → its data, for every Secret the spec names (or only those `wanted`)."""
+    data: dict[str, dict[str, str]] = {}
+    for ref in references(client.spec) if wanted is None else wanted:
+        if ref.secret not in data:
+            shape = {
+                "apiVersion": "v1",
+                "kind": "Secret",
+                "metadata": {"namespace": client.namespace, "name": ref.secret},
+            }
+            live = await read(ctx, shape)
+            if live is None:
+                raise missing_reference(
+                    f"Secret {ref.secret} ({ref.field}) does not exist in {client.namespace}"
+                )
+            data[ref.secret] = decode_secret(live)
+        if not data[ref.secret].get(ref.key):
+            raise missing_reference(f"Secret {ref.secret} has no key {ref.key!r} ({ref.field})")
+    return data

@@ -1,0 +1,177 @@
+"""Running `wabiz operator` against the cluster tier's API server, as the chart would run it.
+
+The operator is a local process (kwok's pods run nothing), authenticated as a token of the chart's
+own ServiceAccount with exactly the chart's RBAC. `previous_release` checks the last release out of
+git history (never a copy in the repository), so upgrades are tested from what users really run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tarfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from tests.tooling.control_plane import ControlPlane
+from tests.tooling.k8s_tools import ensure_tools
+from wabiz.local.ports import pick
+
+ROOT = Path(__file__).parents[2]
+CHART = ROOT / "charts" / "wabiz-operator"
+CRD = ROOT / "crds" / "wabiz.io_whatsappclients.yaml"
+OPERATOR_NAMESPACE = "wabiz-system"
+RELEASE = "wabiz"
+SERVICE_ACCOUNT = "wabiz-wabiz-operator"
+# The commit of wabiz 0.1.0, the release before the operator's day-2 work: the chart and operator
+# an upgrade starts from.
+PREVIOUS_RELEASE = "a891cab22c0e017d53bb73ad2de4e781031ac25b"
+FAST = {
+    "WABIZ_OPERATOR_DRIFT_SECONDS": "3",
+    "WABIZ_OPERATOR_RETRY_SECONDS": "1",
+    "WABIZ_OPERATOR_PROGRESS_SECONDS": "1",
+    "WABIZ_OPERATOR_PERMANENT_RETRY_SECONDS": "1",
+}
+
+
+def helm(cluster: ControlPlane, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [str(ensure_tools()["helm"]), f"--kubeconfig={cluster.kubeconfig}", *args],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"helm {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def previous_release(workdir: Path) -> Path:
+    """The tree of the previous release (operator, services, chart, CRD), from git history."""
+    target = workdir / "previous"
+    if target.exists():
+        return target
+    archive = workdir / "previous.tar"
+    paths = ["operator", "services", "charts", "crds"]
+    result = subprocess.run(
+        ["git", "archive", "--format=tar", "-o", str(archive), PREVIOUS_RELEASE, *paths],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise RuntimeError(
+            f"cannot read release {PREVIOUS_RELEASE[:8]} from git history (a shallow clone?): {result.stderr}"
+        )
+    target.mkdir()
+    with tarfile.open(archive) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
+def install_rbac(cluster: ControlPlane, chart: Path = CHART) -> None:
+    """The chart's ServiceAccount and RBAC alone (the operator itself runs as a local process)."""
+    templates = [
+        p.name for p in (chart / "templates").glob("*.yaml") if p.name in ("rbac.yaml", "serviceaccount.yaml")
+    ]
+    shown = [arg for name in templates for arg in ("--show-only", f"templates/{name}")]
+    rendered = helm(cluster, "template", RELEASE, str(chart), "-n", OPERATOR_NAMESPACE, *shown).stdout
+    cluster.kubectl("create", "namespace", OPERATOR_NAMESPACE, check=False)
+    cluster.kubectl("apply", "-f", "-", stdin=rendered)
+
+
+def token_kubeconfig(cluster: ControlPlane, path: Path, account: str = SERVICE_ACCOUNT) -> Path:
+    token = cluster.kubectl(
+        "create", "token", account, "-n", OPERATOR_NAMESPACE, "--duration=3h"
+    ).stdout.strip()
+    admin = yaml.safe_load(cluster.kubeconfig.read_text())
+    admin["users"] = [{"name": "operator", "user": {"token": token}}]
+    admin["contexts"] = [{"name": "test", "context": {"cluster": "test", "user": "operator"}}]
+    path.write_text(yaml.safe_dump(admin))
+    return path
+
+
+@dataclass
+class Operator:
+    process: subprocess.Popen[bytes]
+    log: Path
+    metrics_url: str
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def metric(self, family: str, **labels: str) -> float:
+        """One sample of the operator's Prometheus metrics (0 when absent)."""
+        with urllib.request.urlopen(self.metrics_url, timeout=5) as answer:  # noqa: S310 (local test URL)
+            body = answer.read().decode()
+        total = 0.0
+        for line in body.splitlines():
+            match = re.match(rf"^{family}(?:{{(.*)}})? (\S+)$", line)
+            if match and all(f'{k}="{v}"' in (match.group(1) or "") for k, v in labels.items()):
+                total += float(match.group(2))
+        return total
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+
+
+def start_operator(
+    cluster: ControlPlane, workdir: Path, *, source: Path | None = None, env: dict[str, str] | None = None
+) -> Operator:
+    """`wabiz operator` as the chart's ServiceAccount; `source` runs an older release's code."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    port = pick()
+    settings = {
+        **os.environ,
+        "KUBECONFIG": str(token_kubeconfig(cluster, workdir / "operator.kubeconfig")),
+        "WABIZ_OPERATOR_METRICS": f"127.0.0.1:{port}",
+        "WABIZ_OPERATOR_LIVENESS": f"http://127.0.0.1:{port}/healthz",  # the previous release's knob
+        **FAST,
+        **(env or {}),
+    }
+    if source is not None:
+        settings["PYTHONPATH"] = f"{source / 'services'}{os.pathsep}{source / 'operator'}"
+    log = workdir / f"operator-{int(time.time() * 1000)}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-c", "from wabiz.cli import main; main()", "operator"],
+            env=settings,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=workdir,
+        )
+    return Operator(process, log, f"http://127.0.0.1:{port}/metrics")
+
+
+def get(cluster: ControlPlane, namespace: str, *what: str) -> Any:
+    result = cluster.kubectl("get", *what, "-n", namespace, "-o", "json", check=False)
+    return json.loads(result.stdout) if result.returncode == 0 else None
+
+
+def conditions(cluster: ControlPlane, namespace: str, name: str) -> dict[str, dict[str, Any]]:
+    obj = get(cluster, namespace, "wac", name) or {}
+    return {c["type"]: c for c in (obj.get("status") or {}).get("conditions", [])}
+
+
+def condition(cluster: ControlPlane, namespace: str, name: str, kind: str) -> str | None:
+    found = conditions(cluster, namespace, name).get(kind)
+    return str(found["status"]) if found else None
+
+
+def pod_uids(cluster: ControlPlane, namespace: str, component: str) -> set[str]:
+    pods = get(cluster, namespace, "pods", "-l", f"app.kubernetes.io/component={component}") or {"items": []}
+    return {p["metadata"]["uid"] for p in pods["items"] if not p["metadata"].get("deletionTimestamp")}
