@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from typing import Any
@@ -32,6 +33,9 @@ class ClientLoop:
     def __init__(self, ctx: Context, timing: Timing, metrics: Metrics, body: Obj) -> None:
         self.ctx, self.timing, self.metrics, self.body = ctx, timing, metrics, body
         self.wake = asyncio.Event()
+        # The status this loop wrote last: newer than the body's whenever the watch lags behind
+        # our own patch, and only the operator writes it.
+        self.status: Obj | None = None
         self.last: tuple[Result, int] | None = None  # the last result and how often it repeated
         self.task = asyncio.create_task(self.run(), name=f"reconcile {self.label}")
 
@@ -62,6 +66,8 @@ class ClientLoop:
 
     async def once(self) -> Result:
         client = Client.from_body(self.body)
+        if self.status is not None:
+            client = dataclasses.replace(client, status=self.status)
         previous = list(client.status.get("conditions") or [])
         started = time.monotonic()
         try:
@@ -83,7 +89,9 @@ class ClientLoop:
             )
             result = Result.TRANSIENT_ERROR
             self.metrics.errors.labels(client.namespace, client.name, "InternalError").inc()
-        self.metrics.duration.labels(client.namespace, client.name).observe(time.monotonic() - started)
+        elapsed = time.monotonic() - started
+        log.debug("%s: pass done in %.2f s (%s)", self.label, elapsed, result.value)
+        self.metrics.duration.labels(client.namespace, client.name).observe(elapsed)
         self.metrics.reconciles.labels(client.namespace, client.name, result.value).inc()
         await self._publish(client, previous, status)
         return result
@@ -91,6 +99,7 @@ class ClientLoop:
     async def _publish(self, client: Client, previous: list[Obj], status: Obj) -> None:
         try:
             await self.ctx.kube.patch_status(API_VERSION, KIND, client.namespace, client.name, status)
+            self.status = {**client.status, **status}
             for changed in transitions(previous, status["conditions"]):
                 warning = changed["status"] == "False" and changed["type"] not in QUIET_TYPES
                 await self._event(
@@ -100,6 +109,7 @@ class ClientLoop:
             log.warning("%s: status not written: %s", self.label, exc)
 
     async def _event(self, client: Client, reason: str, message: str, warning: bool) -> None:
+        log.info("%s: %s: %s", self.label, reason, message)
         try:
             await self.ctx.kube.event(client.reference, reason, message, warning)
         except KubeError as exc:

@@ -110,7 +110,8 @@ def run() -> None:
         format="%(asctime)s operator %(levelname)s %(name)s %(message)s",
     )
     logging.getLogger("kopf.objects").setLevel(logging.WARNING)  # per-handler chatter
-    logging.getLogger("httpx2").setLevel(logging.WARNING)  # a line per API request
+    for chatty in ("httpx2", "httpcore", "botocore", "urllib3", "aiohttp.access"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)  # a line per request, or per byte
     log.info("wabiz operator %s starting", __version__)
     with contextlib.suppress(KeyboardInterrupt):
         sys.exit(asyncio.run(operate()))

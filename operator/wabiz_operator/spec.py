@@ -80,7 +80,7 @@ class ExternalDatabase(_Spec):
 
 class DatabasePlacement(_Spec):
     node_selector: dict[str, str] = Field(default_factory=lambda: {"wabiz.io/role": "database"})
-    tolerations: list[Obj] = Field(default_factory=list)
+    tolerations: list[Obj] | None = None
 
 
 class ManagedDatabase(_Spec):

@@ -24,6 +24,7 @@ import yaml
 from tests.tooling.control_plane import ControlPlane
 from tests.tooling.k8s_tools import ensure_tools
 from wabiz.local.ports import pick
+from wabiz.local.s3 import ACCESS_KEY, SECRET_KEY, LocalS3
 
 ROOT = Path(__file__).parents[2]
 CHART = ROOT / "charts" / "wabiz-operator"
@@ -89,9 +90,20 @@ def install_rbac(cluster: ControlPlane, chart: Path = CHART) -> None:
     cluster.kubectl("apply", "-f", "-", stdin=rendered)
 
 
-def token_kubeconfig(cluster: ControlPlane, path: Path, account: str = SERVICE_ACCOUNT) -> Path:
+@dataclass(frozen=True)
+class Account:
+    """The ServiceAccount an operator runs as: the chart's, in the namespace it was installed to."""
+
+    name: str = SERVICE_ACCOUNT
+    namespace: str = OPERATOR_NAMESPACE
+
+
+CHART_ACCOUNT = Account()
+
+
+def token_kubeconfig(cluster: ControlPlane, path: Path, account: Account = CHART_ACCOUNT) -> Path:
     token = cluster.kubectl(
-        "create", "token", account, "-n", OPERATOR_NAMESPACE, "--duration=3h"
+        "create", "token", account.name, "-n", account.namespace, "--duration=3h"
     ).stdout.strip()
     admin = yaml.safe_load(cluster.kubeconfig.read_text())
     admin["users"] = [{"name": "operator", "user": {"token": token}}]
@@ -130,14 +142,19 @@ class Operator:
 
 
 def start_operator(
-    cluster: ControlPlane, workdir: Path, *, source: Path | None = None, env: dict[str, str] | None = None
+    cluster: ControlPlane,
+    workdir: Path,
+    *,
+    source: Path | None = None,
+    env: dict[str, str] | None = None,
+    account: Account = CHART_ACCOUNT,
 ) -> Operator:
     """`wabiz operator` as the chart's ServiceAccount; `source` runs an older release's code."""
     workdir.mkdir(parents=True, exist_ok=True)
     port = pick()
     settings = {
         **os.environ,
-        "KUBECONFIG": str(token_kubeconfig(cluster, workdir / "operator.kubeconfig")),
+        "KUBECONFIG": str(token_kubeconfig(cluster, workdir / "operator.kubeconfig", account)),
         "WABIZ_OPERATOR_METRICS": f"127.0.0.1:{port}",
         "WABIZ_OPERATOR_LIVENESS": f"http://127.0.0.1:{port}/healthz",  # the previous release's knob
         **FAST,
@@ -175,3 +192,62 @@ def condition(cluster: ControlPlane, namespace: str, name: str, kind: str) -> st
 def pod_uids(cluster: ControlPlane, namespace: str, component: str) -> set[str]:
     pods = get(cluster, namespace, "pods", "-l", f"app.kubernetes.io/component={component}") or {"items": []}
     return {p["metadata"]["uid"] for p in pods["items"] if not p["metadata"].get("deletionTimestamp")}
+
+
+def s3_secret(cluster: ControlPlane, namespace: str, name: str = "media-credentials") -> None:
+    cluster.kubectl(
+        "create",
+        "secret",
+        "generic",
+        name,
+        "-n",
+        namespace,
+        f"--from-literal=accessKeyId={ACCESS_KEY}",
+        f"--from-literal=secretAccessKey={SECRET_KEY}",
+    )
+
+
+def create_managed_client(
+    cluster: ControlPlane, namespace: str, s3: LocalS3, name: str = "acme", **spec: Any
+) -> dict[str, Any]:
+    """The managed example with the test's S3 endpoint; `spec` replaces top-level spec fields."""
+    # No storage provisioner runs here: a pre-made volume for the database's claim to bind to.
+    volume = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolume",
+        "metadata": {"name": f"{namespace}-{name}-db"},
+        "spec": {
+            "capacity": {"storage": "20Gi"},
+            "accessModes": ["ReadWriteOnce"],
+            "hostPath": {"path": f"/tmp/{namespace}-{name}-db"},
+            "persistentVolumeReclaimPolicy": "Delete",
+        },
+    }
+    cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(volume))
+    if get(cluster, namespace, "secret", "media-credentials") is None:
+        s3_secret(cluster, namespace)
+    client: dict[str, Any] = yaml.safe_load((ROOT / "crds" / "examples" / "managed.yaml").read_text())
+    client["metadata"]["name"] = name
+    client["spec"]["media"]["s3"]["endpoint"] = s3.endpoint
+    client["spec"]["webhooks"].pop("secretRef")
+    client["spec"] |= spec
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(client))
+    return client
+
+
+def patch_spec(cluster: ControlPlane, namespace: str, name: str, spec: dict[str, Any]) -> None:
+    cluster.kubectl("patch", "wac", name, "-n", namespace, "--type=merge", "-p", json.dumps({"spec": spec}))
+
+
+def settled(cluster: ControlPlane, namespace: str, name: str) -> bool:
+    """Ready, reconciled, nothing in flight, and the status describes the current spec."""
+    obj = get(cluster, namespace, "wac", name) or {}
+    status = obj.get("status") or {}
+    found = {c["type"]: c["status"] for c in status.get("conditions", [])}
+    current = status.get("observedGeneration") == obj.get("metadata", {}).get("generation")
+    return (
+        current
+        and found.get("Ready") == "True"
+        and found.get("Reconciled") == "True"
+        and (found.get("Progressing") == "False")
+    )

@@ -7,7 +7,7 @@ import psycopg
 import yaml
 
 from tests.cluster import operators
-from tests.cluster.operators import ROOT, Operator, get
+from tests.cluster.operators import Operator, create_managed_client, get
 from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
 from tests.tooling.scenarios import assert_database_alone, assert_spread
@@ -20,38 +20,8 @@ def condition(cluster: ControlPlane, namespace: str, kind: str) -> str | None:
     return operators.condition(cluster, namespace, "acme", kind)
 
 
-def create_client(cluster: ControlPlane, namespace: str, s3: LocalS3) -> None:
-    # No storage provisioner runs here: a pre-made volume for the database's claim to bind to.
-    volume = {
-        "apiVersion": "v1",
-        "kind": "PersistentVolume",
-        "metadata": {"name": f"{namespace}-db"},
-        "spec": {
-            "capacity": {"storage": "20Gi"},
-            "accessModes": ["ReadWriteOnce"],
-            "hostPath": {"path": f"/tmp/{namespace}-db"},
-            "persistentVolumeReclaimPolicy": "Delete",
-        },
-    }
-    cluster.kubectl("apply", "-f", "-", stdin=yaml.safe_dump(volume))
-    cluster.kubectl(
-        "create",
-        "secret",
-        "generic",
-        "media-credentials",
-        "-n",
-        namespace,
-        f"--from-literal=accessKeyId={ACCESS_KEY}",
-        f"--from-literal=secretAccessKey={SECRET_KEY}",
-    )
-    client = yaml.safe_load((ROOT / "crds" / "examples" / "managed.yaml").read_text())
-    client["spec"]["media"]["s3"]["endpoint"] = s3.endpoint
-    client["spec"]["webhooks"].pop("secretRef")
-    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(client))
-
-
 def test_lifecycle(cluster: ControlPlane, operator: Operator, namespace: str, s3: LocalS3) -> None:
-    create_client(cluster, namespace, s3)
+    create_managed_client(cluster, namespace, s3)
     for kind, name in [
         ("secret", "acme-secrets"),
         ("configmap", "acme-config"),

@@ -82,3 +82,18 @@ def make_pki(directory: Path) -> None:
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
     )
+
+
+def client_certificate(directory: Path, user: str, group: str | None = None) -> tuple[bytes, bytes]:
+    """A client certificate (PEM) and its key for `user`, signed by the CA `make_pki` wrote there."""
+    ca_key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), password=None)
+    ca = x509.load_pem_x509_certificate((directory / "ca.crt").read_bytes())
+    assert isinstance(ca_key, ec.EllipticCurvePrivateKey)
+    key = _key()
+    cert = _builder(_name(user, group), ca.subject, key).sign(ca_key, hashes.SHA256())
+    return (
+        cert.public_bytes(serialization.Encoding.PEM),
+        key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        ),
+    )

@@ -179,6 +179,10 @@ class ControlPlane:
                 "--manage-all-nodes=false",
                 "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
                 "--node-ip=10.0.0.1",
+                # Lease heartbeats (renewed well within the lease): without them kwok refreshes node
+                # status only every 20–45 s, and on a busy machine the node controller, whose grace
+                # period is 50 s, marks every node NotReady now and then — and every pod with it.
+                "--node-lease-duration-seconds=40",
                 "--cidr=10.244.0.1/16",
                 f"--server-address=127.0.0.1:{pick()}",
             ],

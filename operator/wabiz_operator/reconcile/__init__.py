@@ -78,6 +78,8 @@ async def reconcile(ctx: Context, client: Client) -> Outcome:
     await apply(ctx, client, configmap)
     wanted = [configmap, *await _database_children(ctx, client)]
     p.checks["DatabaseReady"] = await dependencies.check_database(ctx, client, referenced)
+    if client.spec.database.managed is not None and not p.checks["DatabaseReady"].ok:
+        p.wait("the managed database")
     p.checks["MediaReady"] = await dependencies.check_media(client, referenced)
     image = await _serving_image(ctx, p)
     if p.status.get("migration", {}).get("job"):

@@ -1,0 +1,187 @@
+"""`helm upgrade` from the previous release over running clients: nothing restarts, nothing fails.
+
+The previous chart, CRD and operator come out of git history (`operators.previous_release`). Its
+operator brings up a managed-database client and an external-database one; then the chart is
+upgraded and this tree's operator takes over. No pod may be re-created while the operand version
+stays; the CRD must be the new one; an operand upgrade then runs its migration once and rolls.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.cluster.operators import (
+    CHART,
+    CRD,
+    Account,
+    Operator,
+    conditions,
+    create_managed_client,
+    get,
+    helm,
+    patch_spec,
+    pod_uids,
+    previous_release,
+    s3_secret,
+    settled,
+    start_operator,
+)
+from tests.stack.helpers import eventually
+from tests.tooling.control_plane import ControlPlane
+from wabiz.local.postgres import EmbeddedPostgres
+from wabiz.local.s3 import LocalS3
+
+RELEASE, SYSTEM = "up", "upgrade-system"
+ACCOUNT = Account("up-wabiz-operator", SYSTEM)
+COMPONENTS = ("webapp", "coreapp", "sandbox", "database")
+OLD_IMAGE = "ghcr.io/wabiz/wabiz:0.1.0"
+
+
+def external_client(cluster: ControlPlane, namespace: str, s3: LocalS3, postgres: EmbeddedPostgres) -> None:
+    password = postgres.password_file.read_text().strip()
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "db"},
+        "stringData": {"username": "wabiz", "password": password},
+    }
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(secret))
+    client = {
+        "apiVersion": "wabiz.io/v1alpha1",
+        "kind": "WhatsAppClient",
+        "metadata": {"name": "ext"},
+        "spec": {
+            "database": {
+                "external": {
+                    "host": "127.0.0.1",
+                    "port": postgres.port,
+                    "name": f"up_{namespace}",
+                    "sslMode": "disable",
+                    "credentialsSecretRef": {"name": "db"},
+                }
+            },
+            "media": {
+                "s3": {
+                    "endpoint": s3.endpoint,
+                    "bucket": f"up-{namespace}",
+                    "credentialsSecretRef": {"name": "media-credentials"},
+                }
+            },
+        },
+    }
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(client))
+
+
+def ready(cluster: ControlPlane, namespace: str, name: str) -> bool:
+    return conditions(cluster, namespace, name).get("Ready", {}).get("status") == "True"
+
+
+def workloads(cluster: ControlPlane, namespace: str) -> dict[str, Any]:
+    """Every workload's generation and pod template, which no reconcile may touch."""
+    found: dict[str, Any] = {}
+    for kind in ("deployments", "statefulsets"):
+        for item in get(cluster, namespace, kind)["items"]:
+            found[f"{kind}/{item['metadata']['name']}"] = (
+                item["metadata"]["generation"],
+                item["spec"]["template"],
+            )
+    return found
+
+
+def passes(operator: Operator, namespace: str, name: str) -> float:
+    return operator.metric("wabiz_operator_reconciles_total", namespace=namespace, name=name)
+
+
+@pytest.mark.timeout(900)
+def test_helm_upgrade_from_the_previous_release(
+    cluster: ControlPlane, namespace: str, s3: LocalS3, postgres: EmbeddedPostgres, tmp_path: Path
+) -> None:
+    previous = previous_release(tmp_path)
+    # The cluster as the previous release left it: its CRD (installed from its chart's crds/).
+    cluster.kubectl("replace", "-f", str(previous / "crds" / "wabiz.io_whatsappclients.yaml"))
+    try:
+        helm(
+            cluster,
+            "install",
+            RELEASE,
+            str(previous / "charts" / "wabiz-operator"),
+            "-n",
+            SYSTEM,
+            "--create-namespace",
+        )
+        old = start_operator(cluster, tmp_path / "old", source=previous, account=ACCOUNT)
+        try:
+            s3_secret(cluster, namespace)
+            create_managed_client(cluster, namespace, s3)
+            external_client(cluster, namespace, s3, postgres)
+            for name in ("acme", "ext"):
+                eventually(
+                    lambda name=name: ready(cluster, namespace, name),
+                    timeout=150,
+                    what=f"{name} Ready (0.1.0)",
+                )
+            eventually(lambda: pod_uids(cluster, namespace, "database"), timeout=60, what="the database pod")
+        finally:
+            old.stop()
+        pods = {component: pod_uids(cluster, namespace, component) for component in COMPONENTS}
+        before = workloads(cluster, namespace)
+
+        helm(cluster, "upgrade", RELEASE, str(CHART), "-n", SYSTEM)
+        new = start_operator(
+            cluster, tmp_path / "new", account=ACCOUNT, env={"WABIZ_OPERATOR_CRD_FILE": str(CRD)}
+        )
+        try:
+            crd = yaml.safe_load(
+                cluster.kubectl("get", "crd", "whatsappclients.wabiz.io", "-o", "yaml").stdout
+            )
+            assert (
+                "updatePolicy"
+                in crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
+            )
+            for name in ("acme", "ext"):
+                eventually(
+                    lambda name=name: settled(cluster, namespace, name),
+                    timeout=150,
+                    what=f"{name} reconciled by the new operator",
+                )
+                status = get(cluster, namespace, "wac", name)["status"]
+                assert status["version"] == "0.1.0" and status["image"] == OLD_IMAGE, "the operand stays"
+                mark = passes(new, namespace, name)
+                eventually(
+                    lambda name=name, mark=mark: passes(new, namespace, name) >= mark + 3,
+                    timeout=60,
+                    what="more passes",
+                )
+            assert {component: pod_uids(cluster, namespace, component) for component in COMPONENTS} == pods
+            assert workloads(cluster, namespace) == before, "no workload was rewritten"
+
+            # An operand upgrade: its migration once, then the pods roll.
+            patch_spec(cluster, namespace, "acme", {"image": {"tag": "0.2.0"}})
+            eventually(
+                lambda: get(cluster, namespace, "wac", "acme")["status"].get("version") == "0.2.0",
+                timeout=150,
+                what="acme on 0.2.0",
+            )
+            jobs = [
+                j
+                for j in get(cluster, namespace, "jobs")["items"]
+                if j["spec"]["template"]["spec"]["containers"][0]["image"].endswith(":0.2.0")
+            ]
+            assert len(jobs) == 1 and jobs[0]["status"].get("succeeded") == 1
+            eventually(
+                lambda: not pod_uids(cluster, namespace, "webapp") & pods["webapp"],
+                timeout=150,
+                what="rolled",
+            )
+
+            # The previous operator put its finalizer on every client; deleting one must not hang.
+            cluster.kubectl("delete", "wac", "ext", "-n", namespace, "--wait=true", "--timeout=60s")
+        finally:
+            new.stop()
+    finally:
+        helm(cluster, "uninstall", RELEASE, "-n", SYSTEM, check=False)
+        cluster.kubectl("apply", "--server-side", "--force-conflicts", "-f", str(CRD))
