@@ -41,8 +41,7 @@ class JSON(Response):
 
 
 def error_response(error: ApiError) -> JSON:
-    headers = {"WWW-Authenticate": 'Bearer realm="wabiz"'} if isinstance(error, Unauthorized) else None
-    return JSON(failure(error.to_dict()), status_code=error.status, headers=headers)
+    return JSON(failure(error.to_dict()), status_code=error.status, headers=error.headers or None)
 
 
 def _http_error(status: int, detail: str) -> ApiError:
