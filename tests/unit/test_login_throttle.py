@@ -64,9 +64,13 @@ def test_a_success_clears_the_username_but_not_the_address() -> None:
 
 def test_attempts_in_flight_count_against_the_allowance() -> None:
     throttle = _throttle(Clock())
-    with throttle.attempt("erin", "a"), throttle.attempt("erin", "b"), throttle.attempt("erin", "c"):
-        with pytest.raises(TooManyRequests):
-            _fail(throttle, "erin", "d")
+    with (
+        throttle.attempt("erin", "a"),
+        throttle.attempt("erin", "b"),
+        throttle.attempt("erin", "c"),
+        pytest.raises(TooManyRequests),
+    ):
+        _fail(throttle, "erin", "d")
     _fail(throttle, "erin", "e")  # the three ended without a verdict: they count for nothing
 
 
