@@ -28,18 +28,25 @@ async def _works(client: httpx.AsyncClient, headers: dict[str, str]) -> bool:
 async def test_changing_your_password_needs_the_old_one_and_revokes_your_other_tokens(run: Running) -> None:
     client, admin = run.client, await admin_headers(run.client)
     await client.post("/v1/users", headers=admin, json={"username": "agent007", "password": "Agent-Pass1!"})
-    this, other = await _bearer(client, "agent007", "Agent-Pass1!"), await _bearer(client, "agent007", "Agent-Pass1!")
+    this, other = (
+        await _bearer(client, "agent007", "Agent-Pass1!"),
+        await _bearer(client, "agent007", "Agent-Pass1!"),
+    )
 
     missing = await client.put("/v1/users/agent007", headers=this, json={"password": "Changed-Pass2!"})
     assert error(missing) == (400, 1008, "old_password is required to change your own password")
     wrong = await client.put(
-        "/v1/users/agent007", headers=this, json={"password": "Changed-Pass2!", "old_password": "Wrong-Pass1!"}
+        "/v1/users/agent007",
+        headers=this,
+        json={"password": "Changed-Pass2!", "old_password": "Wrong-Pass1!"},
     )
     assert error(wrong)[:2] == (403, 1005)
     assert await _works(client, other), "a refused change revokes nothing"
 
     changed = await client.put(
-        "/v1/users/agent007", headers=this, json={"password": "Changed-Pass2!", "old_password": "Agent-Pass1!"}
+        "/v1/users/agent007",
+        headers=this,
+        json={"password": "Changed-Pass2!", "old_password": "Agent-Pass1!"},
     )
     assert changed.status_code == 200, changed.text
     assert await _works(client, this), "the token that made the change stays"
