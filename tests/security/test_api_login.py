@@ -154,3 +154,20 @@ async def test_old_hashes_still_verify_and_are_upgraded_at_login(
             assert row is not None and row[0].startswith("scrypt$16384$8$5$"), "OWASP: N=2^14, r=8, p=5"
             assert (await client.post("/v1/users/login", auth=("veteran", "Old-Pass1!"))).status_code == 200
             assert (await client.post("/v1/users/login", auth=("veteran", "Old-Pass2!"))).status_code == 401
+
+
+async def test_a_forged_forwarded_for_does_not_escape_the_address_limit(webapp: StartWebApp) -> None:
+    with webapp(LOGIN_FREE_FAILURES_PER_USER="100", PASSWORD_HASH_QUEUE="100") as process:
+        async with _client(process) as client:
+            answers = await asyncio.gather(
+                *(
+                    client.post(
+                        "/v1/users/login",
+                        auth=(f"spray{n}", "Wrong-Pass1!"),
+                        headers={"X-Forwarded-For": f"198.51.100.{n}"},
+                    )
+                    for n in range(30)
+                )
+            )
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [401] * 20 + [429] * 10, "no proxy is trusted by default: one address, 20 failures"

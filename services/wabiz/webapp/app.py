@@ -61,4 +61,4 @@ def create_app(config: WebAppConfig) -> FastAPI:
 
 def main(config: WebAppConfig) -> None:
     setup("webapp", config.log_level)
-    serve(create_app(config), config.host, config.port, config.log_level)
+    serve(create_app(config), config.host, config.port, config.log_level, config.server_limits())

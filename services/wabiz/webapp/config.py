@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, field_validator
 
 from wabiz.kit.config import CommonConfig
+from wabiz.kit.serving import ServerLimits
 
 MIB = 1024 * 1024
 
@@ -36,6 +37,16 @@ class WebAppConfig(CommonConfig):
     login_window_seconds: float = Field(900.0, gt=0, description="failures are forgotten after this")
     password_hash_concurrency: int = Field(2, ge=1, le=64, description="scrypt hashes at once (16 MiB each)")
     password_hash_queue: int = Field(32, ge=0, description="attempts waiting for a hash before 1015")
+
+    # The HTTP server (kit/serving.py).
+    http_max_header_bytes: int = Field(16 * 1024, ge=1024, description="request line + headers (431 beyond)")
+    http_header_timeout: float = Field(10.0, gt=0, description="seconds to send the headers (408 beyond)")
+    trusted_proxies: str = Field(
+        "", description="addresses whose X-Forwarded-For is believed (comma-separated, `*` for any)"
+    )
+
+    def server_limits(self) -> ServerLimits:
+        return ServerLimits(self.http_max_header_bytes, self.http_header_timeout, self.trusted_proxies)
 
     @field_validator("api_key")
     @classmethod
