@@ -23,13 +23,14 @@ from wabiz.webapp.deps import (
     body_of,
     optional_body_of,
 )
+from wabiz.webapp.openapi import errors
 from wabiz.webapp.users import service
 from wabiz.webapp.users.schemas import Login, NewUser, PasswordChange
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
 
-@router.post("/login", openapi_extra=documented(Login, required=False))
+@router.post("/login", openapi_extra=documented(Login, required=False), responses=errors(400, 429))
 async def login(
     credentials: BasicCredentials,
     body: Annotated[Login | None, optional_body_of(Login)],
@@ -52,7 +53,7 @@ async def logout(user: CurrentUser, session: Session, state: State) -> JSON:
     return JSON(ok())
 
 
-@router.post("", status_code=201, openapi_extra=documented(NewUser))
+@router.post("", status_code=201, openapi_extra=documented(NewUser), responses=errors(400, 403, 409, 429))
 async def create_user(
     admin: AdminUser, body: Annotated[NewUser, body_of(NewUser)], session: Session, state: State
 ) -> JSON:
@@ -60,13 +61,13 @@ async def create_user(
     return JSON(ok(users=[{"username": body.username}]), status_code=201)
 
 
-@router.get("/{username}")
+@router.get("/{username}", responses=errors(403, 404))
 async def get_user(username: str, user: CurrentUser, session: Session) -> JSON:
     service.require_self_or_admin(user, username)
     return JSON(ok(users=[await service.read_user(session, username)]))
 
 
-@router.put("/{username}", openapi_extra=documented(PasswordChange))
+@router.put("/{username}", openapi_extra=documented(PasswordChange), responses=errors(400, 403, 404, 429))
 async def change_password(
     username: str,
     user: CurrentUser,
@@ -80,7 +81,7 @@ async def change_password(
     return JSON(ok())
 
 
-@router.delete("/{username}")
+@router.delete("/{username}", responses=errors(403, 404))
 async def delete_user(username: str, admin: AdminUser, session: Session, state: State) -> JSON:
     await service.delete_user(session, username)
     state.tokens.evict_user(username)
