@@ -126,7 +126,7 @@ async def test_unknown_users_cost_what_known_ones_cost(webapp: StartWebApp) -> N
             await _first_login(client)
             await _wrong_login(client, "warm-up", 0)
             known, unknown = await median_seconds(client, "admin"), await median_seconds(client, "nobody")
-    assert 0.5 < unknown / known < 2.0, (known, unknown)
+    assert 1 / 3 < unknown / known < 3, (known, unknown)  # skipping the hash would be ~100 times faster
 
 
 def _old_hash(password: str) -> str:
