@@ -53,13 +53,15 @@ def _operator() -> None:
 
 
 def _migrate() -> None:
+    from wabiz.db.admin import MigrateConfig, apply_admin_password
     from wabiz.db.migrate import upgrade
-    from wabiz.kit.config import CommonConfig
     from wabiz.kit.logs import setup
 
-    config = CommonConfig()
+    config = MigrateConfig()
     setup("migrate", config.log_level)
     upgrade(config.database_dsn())
+    if config.admin_password is not None:
+        apply_admin_password(config.database_dsn(), config.admin_password.get_secret_value())
 
 
 COMPONENTS: dict[str, tuple[Callable[[], None], str]] = {

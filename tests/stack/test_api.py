@@ -48,7 +48,10 @@ def test_user_lifecycle_and_roles(stack: Stack, api: httpx.Client) -> None:
         forbidden = user.post("/v1/users", json={"username": "other01", "password": "Other-Pass1!"})
         assert forbidden.status_code == 403 and error_code(forbidden) == 1005
         assert user.get("/v1/settings/application").status_code == 403
-        assert user.put("/v1/users/agent007", json={"password": "Changed-Pass2!"}).status_code == 200
+        changed = user.put(
+            "/v1/users/agent007", json={"password": "Changed-Pass2!", "old_password": "Agent-Pass1!"}
+        )
+        assert changed.status_code == 200, changed.text
         assert user.post("/v1/users/logout").status_code == 200
         assert user.get("/v1/users/agent007").status_code == 401
 

@@ -135,6 +135,12 @@ async def test_openapi_and_unknown_routes(run: Running) -> None:
     assert {"/v1/users/login", "/v1/contacts", "/v1/media", "/v1/settings/application", "/v1/health"} <= set(
         document["paths"]
     )
+    operations = [op for item in document["paths"].values() for op in item.values()]
+    assert all({"401", "500", "503"} <= set(op["responses"]) for op in operations)
+    assert not any("422" in op["responses"] for op in operations), "validation errors are 400, never 422"
+    envelope = send["responses"]["400"]["content"]["application/json"]["schema"]
+    assert set(envelope["properties"]) == {"meta", "errors"}
+    assert "*/*" in document["paths"]["/v1/media/{media_id}"]["get"]["responses"]["200"]["content"]
     answer = await run.client.get("/v1/nothing-here")
     assert error(answer)[:2] == (404, 1006)
     assert answer.json()["meta"]["version"] == __version__

@@ -80,7 +80,7 @@ async def test_upload_download_delete_on_s3(database_url: str, tmp_path: Path, s
     [
         ("image/jpeg", 5 * 1024 * 1024 + 1, 400, 1009, "image (image/jpeg) may be at most 5242880 bytes"),
         ("image/webp", 500 * 1024 + 1, 400, 1009, "sticker"),
-        ("application/pdf", 8 * 1024 * 1024 + 1, 400, 1009, "WABIZ_MAX_UPLOAD_BYTES"),
+        ("application/pdf", 8 * 1024 * 1024 + 1, 413, 1025, "WABIZ_MAX_UPLOAD_BYTES"),
         ("image/png", 0, 400, 1009, "empty"),
         ("image/gif", 10, 400, 1009, "image/gif is not supported"),
         ("not a type", 10, 400, 1009, "not a MIME type"),
@@ -104,7 +104,7 @@ async def test_a_streamed_upload_is_cut_off_at_the_cap(run: Running, tmp_path: P
 
     headers = await admin_headers(run.client) | {"Content-Type": "application/zip"}
     answer = await run.client.post("/v1/media", headers=headers, content=chunks())
-    assert error(answer)[:2] == (400, 1009)
+    assert error(answer)[:2] == (413, 1025)
     assert list((tmp_path / "media").glob("*")) == [], "nothing reached the store"
 
 

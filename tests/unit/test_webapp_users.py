@@ -127,7 +127,11 @@ async def test_user_lifecycle_and_roles(run: Running) -> None:
         error(await client.put("/v1/users/admin", headers=user, json={"password": "Other-Pass1!"}))[1] == 1005
     )
     assert (
-        await client.put("/v1/users/agent007", headers=user, json={"password": "Changed-Pass2!"})
+        await client.put(
+            "/v1/users/agent007",
+            headers=user,
+            json={"password": "Changed-Pass2!", "old_password": "Agent-Pass1!"},
+        )
     ).status_code == 200
     assert await login(client, "agent007", "Changed-Pass2!")
 

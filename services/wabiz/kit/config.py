@@ -16,7 +16,10 @@ PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-int
 
 
 class CommonConfig(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="WABIZ_", extra="ignore", frozen=True)
+    # Validation errors must not print the value given: it may be a secret.
+    model_config = SettingsConfigDict(
+        env_prefix="WABIZ_", extra="ignore", frozen=True, hide_input_in_errors=True
+    )
 
     dev_mode: bool = Field(False, description="development: http:// webhooks and placeholder secrets allowed")
     log_level: str = "INFO"

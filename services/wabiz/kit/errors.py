@@ -21,6 +21,11 @@ class ApiError(Exception):
     def to_dict(self) -> dict[str, Any]:
         return {"code": self.code, "title": self.title, "details": self.details}
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the envelope."""
+        return {}
+
 
 class MessageTooLong(ApiError):
     code, title, status = 1001, "Message too long", 400
@@ -42,6 +47,10 @@ class Unauthorized(AccessDenied):
     """Missing, wrong or expired credentials: same code as the original, HTTP 401."""
 
     status = 401
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"WWW-Authenticate": 'Bearer realm="wabiz"'}
 
 
 class NotFound(ApiError):
@@ -75,6 +84,14 @@ class InternalError(ApiError):
 class TooManyRequests(ApiError):
     code, title, status = 1015, "Too many requests", 429
 
+    def __init__(self, details: str = "", retry_after: int = 1) -> None:
+        super().__init__(details)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
 
 class Overloaded(ApiError):
     code, title, status = 1016, "System overloaded", 503
@@ -106,6 +123,12 @@ class PasswordChangeRequired(ApiError):
 
 class InvalidRequest(ApiError):
     code, title, status = 1025, "Invalid request", 400
+
+
+class PayloadTooLarge(InvalidRequest):
+    """A body over its limit: the contract's 1025, with the HTTP status that says what to fix."""
+
+    status = 413
 
 
 ERRORS_BY_CODE: dict[int, type[ApiError]] = {

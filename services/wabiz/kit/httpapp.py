@@ -28,6 +28,7 @@ from wabiz.kit.errors import (
     NotFound,
     Unauthorized,
 )
+from wabiz.kit.serving import ServerLimits, limited_protocol
 from wabiz.kit.validation import error_from_validation
 
 log = logging.getLogger(__name__)
@@ -41,8 +42,7 @@ class JSON(Response):
 
 
 def error_response(error: ApiError) -> JSON:
-    headers = {"WWW-Authenticate": 'Bearer realm="wabiz"'} if isinstance(error, Unauthorized) else None
-    return JSON(failure(error.to_dict()), status_code=error.status, headers=headers)
+    return JSON(failure(error.to_dict()), status_code=error.status, headers=error.headers or None)
 
 
 def _http_error(status: int, detail: str) -> ApiError:
@@ -110,15 +110,21 @@ async def json_body(request: Request, limit: int = 1024 * 1024) -> Any:
         raise InvalidRequest(f"malformed JSON: {exc}") from None
 
 
-def serve(app: FastAPI, host: str, port: int, log_level: str = "info") -> None:
-    """Run one app with the fast event loop and HTTP parser; SIGTERM/SIGINT stop it cleanly."""
+def serve(
+    app: FastAPI, host: str, port: int, log_level: str = "info", limits: ServerLimits | None = None
+) -> None:
+    """Run one app with the fast event loop and HTTP parser, within the header size and time limits
+    of `kit.serving`; SIGTERM/SIGINT stop it cleanly."""
+    limits = limits or ServerLimits()
     uvicorn.run(
         app,
         host=host,
         port=port,
         log_level=log_level.lower(),
         loop="uvloop",
-        http="httptools",
+        http=limited_protocol(limits),
         access_log=False,
         timeout_graceful_shutdown=5,
+        proxy_headers=bool(limits.trusted_proxies),
+        forwarded_allow_ips=limits.trusted_proxies or None,
     )

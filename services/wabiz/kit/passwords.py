@@ -1,7 +1,10 @@
 """Password rules and slow salted hashes (scrypt from the standard library).
 
-scrypt is memory-hard and needs no native dependency; the parameters are stored with each hash so
-they can be raised later without invalidating old ones.
+scrypt is memory-hard and needs no native dependency. The cost follows OWASP's password storage
+advice at its smallest memory setting (N=2^14, r=8, p=5: 16 MiB, the five lanes run one after the
+other), so the number of hashes running at once, not the cost of one, decides the memory a WebApp
+needs (`webapp.users.hashing` bounds it). The parameters are stored with each hash: hashes made
+with older parameters still verify, and `needs_rehash` says when to replace them.
 """
 
 from __future__ import annotations
@@ -12,7 +15,8 @@ import hmac
 import re
 import secrets
 
-_N, _R, _P = 2**14, 8, 1
+_N, _R, _P = 2**14, 8, 5
+HASH_MEMORY_BYTES = 128 * _R * _N
 _SPECIAL = re.compile(r"[^A-Za-z0-9]")
 
 
@@ -60,6 +64,11 @@ def verify_password(password: str, stored: str) -> bool:
         password.encode(), salt=base64.b64decode(salt), n=int(n), r=int(r), p=int(p), dklen=len(expected)
     )
     return hmac.compare_digest(actual, expected)
+
+
+def needs_rehash(stored: str) -> bool:
+    """Whether a (verified) hash was made with other parameters than today's."""
+    return not stored.startswith(f"scrypt${_N}${_R}${_P}$")
 
 
 def new_token() -> str:

@@ -17,6 +17,7 @@ from fastapi import FastAPI
 from wabiz import __version__
 from wabiz.kit.httpapp import install_error_handlers, serve
 from wabiz.kit.logs import setup
+from wabiz.webapp import openapi
 from wabiz.webapp.account.endpoints import router as account
 from wabiz.webapp.config import WebAppConfig
 from wabiz.webapp.contacts.endpoints import router as contacts
@@ -53,6 +54,7 @@ def create_app(config: WebAppConfig) -> FastAPI:
         redoc_url=None,
     )
     install_error_handlers(app)
+    openapi.install(app)
     for router in ROUTERS:
         app.include_router(router)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
@@ -61,4 +63,4 @@ def create_app(config: WebAppConfig) -> FastAPI:
 
 def main(config: WebAppConfig) -> None:
     setup("webapp", config.log_level)
-    serve(create_app(config), config.host, config.port, config.log_level)
+    serve(create_app(config), config.host, config.port, config.log_level, config.server_limits())

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import Field, SecretStr, field_validator
 
 from wabiz.kit.config import CommonConfig
+from wabiz.kit.serving import ServerLimits
 
 MIB = 1024 * 1024
 
@@ -27,6 +28,25 @@ class WebAppConfig(CommonConfig):
     max_json_bytes: int = Field(1 * MIB, ge=1024, description="JSON body cap")
     coreapp_timeout: float = Field(10.0, gt=0, description="seconds per internal call")
     route_retry_seconds: float = Field(5.0, ge=0, description="wait for a shard owner before 1018")
+
+    # Login throttling (webapp/users/throttle.py) and the bound on password hashes (hashing.py).
+    login_free_failures_per_user: int = Field(5, ge=1, description="failed logins before backoff")
+    login_free_failures_per_client: int = Field(20, ge=1, description="per client address")
+    login_backoff_seconds: float = Field(1.0, gt=0, description="first backoff; doubles per failure")
+    login_max_backoff_seconds: float = Field(300.0, gt=0, description="cap of the backoff")
+    login_window_seconds: float = Field(900.0, gt=0, description="failures are forgotten after this")
+    password_hash_concurrency: int = Field(2, ge=1, le=64, description="scrypt hashes at once (16 MiB each)")
+    password_hash_queue: int = Field(32, ge=0, description="attempts waiting for a hash before 1015")
+
+    # The HTTP server (kit/serving.py).
+    http_max_header_bytes: int = Field(16 * 1024, ge=1024, description="request line + headers (431 beyond)")
+    http_header_timeout: float = Field(10.0, gt=0, description="seconds to send the headers (408 beyond)")
+    trusted_proxies: str = Field(
+        "", description="addresses whose X-Forwarded-For is believed (comma-separated, `*` for any)"
+    )
+
+    def server_limits(self) -> ServerLimits:
+        return ServerLimits(self.http_max_header_bytes, self.http_header_timeout, self.trusted_proxies)
 
     @field_validator("api_key")
     @classmethod

@@ -79,6 +79,14 @@ def basic_login(request: Request) -> tuple[str, str]:
 BasicCredentials = Annotated[tuple[str, str], Depends(basic_login)]
 
 
+def client_address(request: Request) -> str:
+    """The caller's address (from `X-Forwarded-For` only when sent by a trusted proxy)."""
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddress = Annotated[str, Depends(client_address)]
+
+
 def body_of(model: type[M]) -> Any:
     """`Annotated[Model, body_of(Model)]`: the JSON body, validated strictly into `Model`."""
 

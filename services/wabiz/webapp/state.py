@@ -24,6 +24,8 @@ from wabiz.webapp.contacts.known_invalid import KnownInvalid
 from wabiz.webapp.coreapp_client import CoreAppClient
 from wabiz.webapp.health.metrics import WebAppMetrics
 from wabiz.webapp.routing import ShardMapCache
+from wabiz.webapp.users.hashing import PasswordHasher
+from wabiz.webapp.users.throttle import Limits, LoginThrottle
 
 log = logging.getLogger(__name__)
 CONNECT_TIMEOUT_S = 2.0
@@ -68,12 +70,25 @@ class AppState:
     known_invalid: KnownInvalid
     metrics: WebAppMetrics
     background: Background
+    hasher: PasswordHasher
+    throttle: LoginThrottle
 
 
 def _http_session(config: WebAppConfig) -> aiohttp.ClientSession:
     return aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=config.coreapp_timeout, connect=CONNECT_TIMEOUT_S),
         connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS, keepalive_timeout=KEEPALIVE_S),
+    )
+
+
+def _login_throttle(config: WebAppConfig) -> LoginThrottle:
+    def limits(free: int) -> Limits:
+        return Limits(
+            free, config.login_backoff_seconds, config.login_max_backoff_seconds, config.login_window_seconds
+        )
+
+    return LoginThrottle(
+        limits(config.login_free_failures_per_user), limits(config.login_free_failures_per_client)
     )
 
 
@@ -98,6 +113,8 @@ async def open_state(config: WebAppConfig, metrics: WebAppMetrics) -> AsyncItera
         known_invalid=KnownInvalid(sessions),
         metrics=metrics,
         background=Background(),
+        hasher=PasswordHasher(config.password_hash_concurrency, config.password_hash_queue),
+        throttle=_login_throttle(config),
     )
     try:
         await store.ensure_ready()
@@ -106,6 +123,7 @@ async def open_state(config: WebAppConfig, metrics: WebAppMetrics) -> AsyncItera
         yield state
     finally:
         await state.background.close()
+        state.hasher.close()
         await http.close()
         await store.close()
         await engine.dispose()

@@ -12,11 +12,17 @@ from wabiz.webapp.account import service
 from wabiz.webapp.account.schemas import Registration, ShardChange, Verification
 from wabiz.webapp.bodies import documented
 from wabiz.webapp.deps import AdminUser, CurrentUser, State, body_of
+from wabiz.webapp.openapi import errors
 
 router = APIRouter(prefix="/v1/account", tags=["account"])
 
 
-@router.post("", status_code=202, openapi_extra=documented(Registration))
+@router.post(
+    "",
+    status_code=202,
+    openapi_extra=documented(Registration),
+    responses=errors(400, 403, also={201: {"description": "Registered already"}}),
+)
 async def register(
     admin: AdminUser, body: Annotated[Registration, body_of(Registration)], state: State
 ) -> JSON:
@@ -27,7 +33,7 @@ async def register(
     return JSON(ok(account=[{"vname": vname}]), status_code=202)
 
 
-@router.post("/verify", status_code=201, openapi_extra=documented(Verification))
+@router.post("/verify", status_code=201, openapi_extra=documented(Verification), responses=errors(400, 403))
 async def verify(
     admin: AdminUser, body: Annotated[Verification, body_of(Verification)], state: State
 ) -> JSON:
@@ -40,7 +46,7 @@ async def get_shards(user: CurrentUser, state: State) -> JSON:
     return JSON(ok(account={"shards": await service.shard_count(state)}))
 
 
-@router.post("/shards", status_code=201, openapi_extra=documented(ShardChange))
+@router.post("/shards", status_code=201, openapi_extra=documented(ShardChange), responses=errors(400, 403))
 async def set_shards(
     admin: AdminUser, body: Annotated[ShardChange, body_of(ShardChange)], state: State
 ) -> JSON:

@@ -10,9 +10,9 @@ from pydantic import Field, field_validator
 
 from wabiz.webapp.bodies import StrictModel
 
-CountryCode = Annotated[str, Field(pattern=r"^[1-9]\d{0,2}$")]
-PhoneNumber = Annotated[str, Field(pattern=r"^\d{4,14}$")]
-Pin = Annotated[str, Field(pattern=r"^\d{6}$")]
+CountryCode = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,2}$")]
+PhoneNumber = Annotated[str, Field(pattern=r"^[0-9]{4,14}$")]
+Pin = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
 
 
 class Registration(StrictModel):
@@ -33,7 +33,7 @@ class Registration(StrictModel):
 
 
 class Verification(StrictModel):
-    code: Annotated[str, Field(pattern=r"^\d{3,8}$")]
+    code: Annotated[str, Field(pattern=r"^[0-9]{3,8}$")]
 
 
 class ShardChange(StrictModel):

@@ -12,11 +12,12 @@ from wabiz.webapp.bodies import documented
 from wabiz.webapp.contacts import service
 from wabiz.webapp.contacts.schemas import ContactsCheck
 from wabiz.webapp.deps import CurrentUser, State, body_of
+from wabiz.webapp.openapi import errors
 
 router = APIRouter(prefix="/v1/contacts", tags=["contacts"])
 
 
-@router.post("", openapi_extra=documented(ContactsCheck))
+@router.post("", openapi_extra=documented(ContactsCheck), responses=errors(400))
 async def check_contacts(
     user: CurrentUser, body: Annotated[ContactsCheck, body_of(ContactsCheck)], state: State
 ) -> JSON:

@@ -10,10 +10,13 @@ from wabiz.kit.envelope import ok
 from wabiz.kit.httpapp import JSON
 from wabiz.webapp.deps import ProbeOrUser, Session, State
 from wabiz.webapp.health import service, stats
+from wabiz.webapp.openapi import PROMETHEUS, answer, errors
 
 router = APIRouter(tags=["health"])
-PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 Format = Literal["json", "prometheus"]
+STATS_ANSWERS = errors(
+    400, also={200: answer("JSON, or Prometheus text with format=prometheus", "application/json", PROMETHEUS)}
+)
 
 
 def _stats_response(kind: str, gauges: list[stats.Gauge], format: Format) -> Response:
@@ -28,19 +31,21 @@ async def health(probe: ProbeOrUser, session: Session) -> JSON:
     return JSON(ok(health=await service.read_health(session)))
 
 
-@router.get("/v1/stats/app", response_model=None)
+@router.get("/v1/stats/app", response_model=None, responses=STATS_ANSWERS)
 async def app_stats(probe: ProbeOrUser, session: Session, format: Format = "json") -> Response:
     """Messages by direction and status, pending messages and callbacks, shard ownership."""
     return _stats_response("app", await stats.app_stats(session), format)
 
 
-@router.get("/v1/stats/db", response_model=None)
+@router.get("/v1/stats/db", response_model=None, responses=STATS_ANSWERS)
 async def db_stats(probe: ProbeOrUser, session: Session, format: Format = "json") -> Response:
     """Rows per table, database size and connections."""
     return _stats_response("db", await stats.db_stats(session), format)
 
 
-@router.get("/metrics", response_model=None)
+@router.get(
+    "/metrics", response_model=None, responses=errors(also={200: answer("Prometheus text", PROMETHEUS)})
+)
 async def metrics(probe: ProbeOrUser, state: State) -> Response:
     """This WebApp process's request counts and latencies (Prometheus exposition)."""
     return Response(state.metrics.exposition(), media_type=PROMETHEUS)

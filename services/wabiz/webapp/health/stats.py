@@ -1,8 +1,14 @@
 """`/v1/stats/app` and `/v1/stats/db`: gauges read from the database, as JSON or Prometheus text.
 
 Both views come from one list of gauges, so they always agree; Prometheus text is written by
-prometheus_client (escaping, TYPE lines) through a throwaway registry. The counts are exact
-(`count(*)`), which costs a scan of `messages` per call: fine for a scrape every 15 s or more.
+prometheus_client (escaping, TYPE lines) through a throwaway registry.
+
+A call must not cost a scan of every table (anyone with a token or the probe key can call it in a
+loop), so counts are exact only up to `EXACT_UP_TO` rows: a count reads at most that many rows and
+stops. Past it, a table's count is PostgreSQL's own estimate (`n_live_tup`, kept by its statistics
+as rows change, else `reltuples` from the last ANALYZE) and counts by group (messages by direction
+and status, callbacks by attempts) are that estimate shared out in the proportions of a random
+sample of about `EXACT_UP_TO` rows (`TABLESAMPLE SYSTEM`, whole pages picked at random).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 MAX_ATTEMPTS_LABEL = 10  # callbacks retried this often or more share one label: "10+"
+EXACT_UP_TO = 10_000
 TABLES = (
     "users",
     "tokens",
@@ -78,23 +85,65 @@ def _attempts_label(attempts: int) -> str:
     return f"{MAX_ATTEMPTS_LABEL}+" if attempts >= MAX_ATTEMPTS_LABEL else str(attempts)
 
 
-async def app_stats(session: AsyncSession) -> list[Gauge]:
-    messages = await session.execute(
-        text("SELECT direction, status, count(*) AS n FROM messages GROUP BY 1, 2")
-    )
-    by_status: dict[tuple[str, ...], float] = {(r.direction, r.status): float(r.n) for r in messages}
-    callbacks = await session.execute(
+async def _estimated_rows(session: AsyncSession, table: str) -> float:
+    estimate = await session.execute(
         text(
-            "SELECT attempts, count(*) AS n, extract(epoch FROM now() - min(created_at)) AS age"
-            " FROM callbacks GROUP BY attempts"
-        )
+            "SELECT greatest(coalesce(s.n_live_tup, 0), c.reltuples, 0) FROM pg_class c"
+            " LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid"
+            " WHERE c.oid = to_regclass(:t)"
+        ),
+        {"t": table},
     )
+    return float(estimate.scalar() or 0)
+
+
+async def _grouped(
+    session: AsyncSession, source: str, columns: tuple[str, ...]
+) -> dict[tuple[str, ...], float]:
+    # `source` and `columns` come from this module, never from input.
+    listed = ", ".join(columns)
+    query = (
+        f"SELECT {listed}, count(*) FROM {source} GROUP BY {listed}"  # noqa: S608
+        if columns
+        else f"SELECT count(*) FROM {source}"  # noqa: S608
+    )
+    rows = await session.execute(text(query))
+    counts = {tuple(str(value) for value in row[:-1]): float(row[-1]) for row in rows}
+    return {key: n for key, n in counts.items() if n}
+
+
+async def counts_by(
+    session: AsyncSession, table: str, columns: tuple[str, ...] = (), where: str = "true"
+) -> dict[tuple[str, ...], float]:
+    """Rows of `table` matching `where`, counted by `columns` (none: `{(): total}`, or `{}` for 0):
+    exact up to EXACT_UP_TO rows, estimated beyond."""
+    selected = ", ".join(columns) or "1"
+    bounded = f"(SELECT {selected} FROM {table} WHERE {where} LIMIT {EXACT_UP_TO + 1}) AS bounded"  # noqa: S608
+    exact = await _grouped(session, bounded, columns)
+    if sum(exact.values()) <= EXACT_UP_TO:
+        return exact
+    estimate = max(await _estimated_rows(session, table), EXACT_UP_TO + 1)
+    if not columns:
+        return {(): estimate}
+    percent = min(100.0, 100.0 * EXACT_UP_TO / estimate)
+    sampled = f"(SELECT {selected} FROM {table} TABLESAMPLE SYSTEM ({percent}) WHERE {where}) AS sampled"  # noqa: S608
+    sample = await _grouped(session, sampled, columns) or exact
+    scale = estimate / sum(sample.values())
+    return {key: round(n * scale) for key, n in sample.items()}
+
+
+async def app_stats(session: AsyncSession) -> list[Gauge]:
+    by_status = await counts_by(session, "messages", ("direction", "status"))
+    queued = await counts_by(session, "messages", where="status = 'queued'")
     by_attempts: dict[tuple[str, ...], float] = {}
-    oldest = 0.0
-    for row in callbacks:
-        label = (_attempts_label(row.attempts),)
-        by_attempts[label] = by_attempts.get(label, 0) + float(row.n)
-        oldest = max(oldest, float(row.age))
+    for (attempts,), n in (await counts_by(session, "callbacks", ("attempts",))).items():
+        label = (_attempts_label(int(attempts)),)
+        by_attempts[label] = by_attempts.get(label, 0) + n
+    oldest = (
+        await session.execute(
+            text("SELECT extract(epoch FROM now() - created_at) FROM callbacks ORDER BY id LIMIT 1")
+        )
+    ).scalar()
     shards = await session.execute(
         text(
             "SELECT (SELECT shards FROM account WHERE id = 1) AS total,"
@@ -108,7 +157,7 @@ async def app_stats(session: AsyncSession) -> list[Gauge]:
             "messages_pending",
             "Outbound messages queued, not yet sent upstream",
             (),
-            {(): by_status.get(("out", "queued"), 0)},
+            {(): queued.get((), 0)},
         ),
         Gauge("callbacks_pending", "Callbacks waiting for delivery", (), {(): sum(by_attempts.values())}),
         Gauge(
@@ -117,16 +166,18 @@ async def app_stats(session: AsyncSession) -> list[Gauge]:
             ("attempts",),
             by_attempts,
         ),
-        Gauge("callbacks_oldest_age_seconds", "Age of the oldest pending callback", (), {(): oldest}),
+        Gauge(
+            "callbacks_oldest_age_seconds", "Age of the oldest pending callback", (), {(): float(oldest or 0)}
+        ),
         Gauge("shards", "Configured shard count", (), {(): float(total)}),
         Gauge("shards_owned", "Shards held by a live CoreApp", (), {(): float(owned)}),
     ]
 
 
 async def db_stats(session: AsyncSession) -> list[Gauge]:
-    # Table names come from the constant above, never from input.
-    counts = " UNION ALL ".join(f"SELECT '{t}' AS tbl, count(*) AS n FROM {t}" for t in TABLES)  # noqa: S608
-    rows: dict[tuple[str, ...], float] = {(r.tbl,): float(r.n) for r in await session.execute(text(counts))}
+    rows: dict[tuple[str, ...], float] = {}
+    for table in TABLES:
+        rows[(table,)] = (await counts_by(session, table)).get((), 0.0)
     size, connections = (
         await session.execute(
             text(

@@ -9,7 +9,8 @@ from wabiz.kit.envelope import ok
 from wabiz.kit.httpapp import JSON
 from wabiz.webapp.deps import CurrentUser, State
 from wabiz.webapp.media import service
-from wabiz.webapp.media.rules import media_rule
+from wabiz.webapp.media.rules import download_filename, media_rule
+from wabiz.webapp.openapi import answer, errors
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 RAW_BODY = {
@@ -20,7 +21,7 @@ RAW_BODY = {
 }
 
 
-@router.post("", status_code=201, openapi_extra=RAW_BODY)
+@router.post("", status_code=201, openapi_extra=RAW_BODY, responses=errors(400, 413))
 async def upload(user: CurrentUser, request: Request, state: State) -> JSON:
     """Store the body's bytes; answers the new media id."""
     rule = media_rule(request.headers.get("content-type"))
@@ -29,14 +30,24 @@ async def upload(user: CurrentUser, request: Request, state: State) -> JSON:
     return JSON(ok(media=[{"id": media_id}]), status_code=201)
 
 
-@router.get("/{media_id}", response_class=StreamingResponse)
+@router.get(
+    "/{media_id}",
+    response_class=StreamingResponse,
+    responses=errors(404, also={200: answer("The media's bytes, with their MIME type", "*/*")}),
+)
 async def download(media_id: str, user: CurrentUser, state: State) -> StreamingResponse:
+    """The bytes with their type, as an attachment: a browser neither sniffs nor renders them."""
     media = await service.download(state, media_id)
-    headers = {"Content-Length": str(media.size)} if media.size is not None else None
+    headers = {
+        "X-Content-Type-Options": "nosniff",
+        "Content-Disposition": f'attachment; filename="{download_filename(media_id, media.mime_type)}"',
+    }
+    if media.size is not None:
+        headers["Content-Length"] = str(media.size)
     return StreamingResponse(media.chunks, media_type=media.mime_type, headers=headers)
 
 
-@router.delete("/{media_id}")
+@router.delete("/{media_id}", responses=errors(404))
 async def delete(media_id: str, user: CurrentUser, state: State) -> JSON:
     await service.delete(state, media_id)
     return JSON(ok())

@@ -7,10 +7,11 @@ network cannot show (`image/gif`, …) is refused rather than silently sent as a
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from dataclasses import dataclass
 
-from wabiz.kit.errors import InvalidParameter, MissingParameter
+from wabiz.kit.errors import InvalidParameter, MissingParameter, PayloadTooLarge
 
 KB, MB = 1024, 1024 * 1024
 OPUS = "audio/ogg; codecs=opus"
@@ -31,6 +32,7 @@ DOCUMENT_LIMIT = 100 * MB
 NOT_DOCUMENTS = ("image/", "audio/", "video/")
 _NAME = r"[a-z0-9][a-z0-9!#$&^_.+\-]*"
 _MIME = re.compile(rf"^{_NAME}/{_NAME}$")
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9._-]")
 
 
 @dataclass(frozen=True)
@@ -62,12 +64,22 @@ def media_rule(content_type: str | None) -> MediaRule:
     return MediaRule(mime, kind, limit)
 
 
-def size_problem(rule: MediaRule, size: int, upload_cap: int) -> InvalidParameter | None:
-    """Why `size` bytes of this type are refused, or None. `size` may be a lower bound."""
+def size_problem(rule: MediaRule, size: int, upload_cap: int) -> InvalidParameter | PayloadTooLarge | None:
+    """Why `size` bytes of this type are refused, or None. `size` may be a lower bound.
+
+    Over the upload cap is 413 (the request is too large whatever its type); over the type's own
+    limit is 1009 (400), the contract's answer for a media file its type does not allow."""
     if size == 0:
         return InvalidParameter("the body is empty; send the media's bytes")
+    if size > upload_cap:
+        return PayloadTooLarge(f"uploads may be at most {upload_cap} bytes (WABIZ_MAX_UPLOAD_BYTES)")
     if size > rule.limit:
         return InvalidParameter(f"{rule.kind} ({rule.mime_type}) may be at most {rule.limit} bytes")
-    if size > upload_cap:
-        return InvalidParameter(f"uploads may be at most {upload_cap} bytes (WABIZ_MAX_UPLOAD_BYTES)")
     return None
+
+
+def download_filename(media_id: str, mime_type: str) -> str:
+    """A file name safe in a `Content-Disposition` header: the id's safe characters and an extension
+    guessed from the type (inbound media ids come from the network, so nothing is trusted)."""
+    stem = _UNSAFE_IN_FILENAME.sub("_", media_id)[:100] or "media"
+    return stem + (mimetypes.guess_extension(mime_type.partition(";")[0].strip()) or "")

@@ -13,11 +13,12 @@ from wabiz.webapp.deps import CurrentUser, State, body_of
 from wabiz.webapp.messages import service
 from wabiz.webapp.messages.rules import parse_message
 from wabiz.webapp.messages.schemas import AnyMessage, StatusChange
+from wabiz.webapp.openapi import errors
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
 
-@router.post("", status_code=201, openapi_extra=documented(AnyMessage))
+@router.post("", status_code=201, openapi_extra=documented(AnyMessage), responses=errors(400, 404))
 async def send_message(user: CurrentUser, request: Request, state: State) -> JSON:
     """Hand a message to the CoreApp owning its recipient; the id answered is durable."""
     message = parse_message(await json_body(request, state.config.max_json_bytes))
@@ -25,7 +26,7 @@ async def send_message(user: CurrentUser, request: Request, state: State) -> JSO
     return JSON(ok(messages=[{"id": message_id}]), status_code=201)
 
 
-@router.put("/{message_id:path}", openapi_extra=documented(StatusChange))
+@router.put("/{message_id:path}", openapi_extra=documented(StatusChange), responses=errors(400, 404))
 async def mark_read(
     message_id: str, user: CurrentUser, body: Annotated[StatusChange, body_of(StatusChange)], state: State
 ) -> JSON:

@@ -100,7 +100,7 @@ class ContactCard(StrictModel):
     addresses: list[ContactAddress] | None = None
     org: ContactOrg | None = None
     urls: list[ContactUrl] | None = None
-    birthday: Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+    birthday: Annotated[str, Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")] | None = None
 
 
 class Language(StrictModel):
@@ -142,7 +142,7 @@ class Parameter(StrictModel):
 class Component(StrictModel):
     type: Literal["header", "body", "footer", "button"]
     sub_type: Literal["quick_reply", "url"] | None = None
-    index: Annotated[int, Field(ge=0, le=9)] | Annotated[str, Field(pattern=r"^\d$")] | None = None
+    index: Annotated[int, Field(ge=0, le=9)] | Annotated[str, Field(pattern=r"^[0-9]$")] | None = None
     parameters: list[Parameter] = Field(default_factory=list)
 
 

@@ -9,25 +9,26 @@ from wabiz.kit.envelope import ok
 from wabiz.kit.httpapp import JSON, json_body
 from wabiz.webapp.bodies import documented
 from wabiz.webapp.deps import AdminUser, Session, State
+from wabiz.webapp.openapi import errors
 from wabiz.webapp.settings import service
 
 router = APIRouter(prefix="/v1/settings/application", tags=["settings"])
 
 
-@router.get("")
+@router.get("", responses=errors(403))
 async def get_settings(admin: AdminUser, session: Session) -> JSON:
     """The effective settings: defaults with the stored changes applied."""
     return JSON(ok(settings=service.rendered(await service.effective_settings(session))))
 
 
-@router.patch("", openapi_extra=documented(ApplicationSettings))
+@router.patch("", openapi_extra=documented(ApplicationSettings), responses=errors(400, 403))
 async def patch_settings(admin: AdminUser, request: Request, state: State, session: Session) -> JSON:
     patch = await json_body(request, state.config.max_json_bytes)
     settings = await service.patch_settings(session, patch, state.config.insecure_webhooks_allowed)
     return JSON(ok(settings=service.rendered(settings)))
 
 
-@router.delete("")
+@router.delete("", responses=errors(403))
 async def reset_settings(admin: AdminUser, session: Session) -> JSON:
     """Back to the defaults."""
     return JSON(ok(settings=service.rendered(await service.reset_settings(session))))

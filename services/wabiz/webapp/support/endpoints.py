@@ -7,12 +7,13 @@ from fastapi import APIRouter
 from wabiz.kit.envelope import ok
 from wabiz.kit.httpapp import JSON
 from wabiz.webapp.deps import AdminUser, Session
+from wabiz.webapp.openapi import errors
 from wabiz.webapp.support import service
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/v1/support")
+@router.get("/v1/support", responses=errors(403))
 async def support(admin: AdminUser, session: Session) -> JSON:
     """Version, database engine, account, every lease and node."""
     return JSON(ok(support=await service.read_support(session)))

@@ -16,25 +16,31 @@ from wabiz.webapp.bodies import documented
 from wabiz.webapp.deps import (
     AdminUser,
     BasicCredentials,
+    ClientAddress,
     CurrentUser,
     Session,
     State,
     body_of,
     optional_body_of,
 )
+from wabiz.webapp.openapi import errors
 from wabiz.webapp.users import service
 from wabiz.webapp.users.schemas import Login, NewUser, PasswordChange
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
 
-@router.post("/login", openapi_extra=documented(Login, required=False))
+@router.post("/login", openapi_extra=documented(Login, required=False), responses=errors(400, 429))
 async def login(
-    credentials: BasicCredentials, body: Annotated[Login | None, optional_body_of(Login)], session: Session
+    credentials: BasicCredentials,
+    body: Annotated[Login | None, optional_body_of(Login)],
+    state: State,
+    client: ClientAddress,
 ) -> JSON:
-    """HTTP Basic credentials → a bearer token valid for 7 days."""
+    """HTTP Basic credentials → a bearer token valid for 7 days (throttled: 1015 after failures)."""
     username, password = credentials
-    issued = await service.login(session, username, password, body.new_password if body else None)
+    new_password = body.new_password if body else None
+    issued = await service.login(state, username, password, new_password, client)
     return JSON(ok(users=[issued.rendered()]))
 
 
@@ -47,31 +53,35 @@ async def logout(user: CurrentUser, session: Session, state: State) -> JSON:
     return JSON(ok())
 
 
-@router.post("", status_code=201, openapi_extra=documented(NewUser))
-async def create_user(admin: AdminUser, body: Annotated[NewUser, body_of(NewUser)], session: Session) -> JSON:
-    await service.create_user(session, body.username, body.password)
+@router.post("", status_code=201, openapi_extra=documented(NewUser), responses=errors(400, 403, 409, 429))
+async def create_user(
+    admin: AdminUser, body: Annotated[NewUser, body_of(NewUser)], session: Session, state: State
+) -> JSON:
+    await service.create_user(session, state.hasher, body.username, body.password)
     return JSON(ok(users=[{"username": body.username}]), status_code=201)
 
 
-@router.get("/{username}")
+@router.get("/{username}", responses=errors(403, 404))
 async def get_user(username: str, user: CurrentUser, session: Session) -> JSON:
     service.require_self_or_admin(user, username)
     return JSON(ok(users=[await service.read_user(session, username)]))
 
 
-@router.put("/{username}", openapi_extra=documented(PasswordChange))
+@router.put("/{username}", openapi_extra=documented(PasswordChange), responses=errors(400, 403, 404, 429))
 async def change_password(
     username: str,
     user: CurrentUser,
     body: Annotated[PasswordChange, body_of(PasswordChange)],
-    session: Session,
+    state: State,
+    client: ClientAddress,
 ) -> JSON:
+    """Set a password; your own needs `old_password` too. Revokes the user's other tokens."""
     service.require_self_or_admin(user, username)
-    await service.change_password(session, username, body.password)
+    await service.change_password(state, user, username, body.password, body.old_password, client)
     return JSON(ok())
 
 
-@router.delete("/{username}")
+@router.delete("/{username}", responses=errors(403, 404))
 async def delete_user(username: str, admin: AdminUser, session: Session, state: State) -> JSON:
     await service.delete_user(session, username)
     state.tokens.evict_user(username)

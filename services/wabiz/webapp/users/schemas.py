@@ -16,3 +16,4 @@ class NewUser(StrictModel):
 
 class PasswordChange(StrictModel):
     password: str
+    old_password: str | None = None  # required when changing one's own password (not in the original)

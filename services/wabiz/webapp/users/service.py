@@ -1,14 +1,18 @@
 """Users, passwords and tokens.
 
-Passwords are scrypt hashes, computed in a worker thread so a login never stalls the event loop;
-an unknown username costs the same hash as a wrong password, so timing does not reveal which
-names exist. Tokens are random, shown once, and stored only as sha256 digests.
+A password check never holds a database connection: the stored hash is read in a short
+transaction, checked through the bounded hasher (`hashing.py`) after the login throttle admitted
+the attempt (`throttle.py`), and what follows is written in another short transaction. Writes
+that depend on the hash that was checked compare it again (`WHERE password_hash = :checked`), so
+of several logins racing to set the built-in admin's first password exactly one wins; the others
+get 401, as they would have had they come a moment later.
+
+A password change revokes the user's tokens (all of them, except the one used to change one's
+own password). Tokens are random, shown once, and stored only as sha256 digests.
 """
 
 from __future__ import annotations
 
-import asyncio
-import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,20 +23,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from wabiz.kit.errors import (
     AccessDenied,
     AlreadyExists,
+    ApiError,
     InvalidParameter,
+    MissingParameter,
     NotFound,
     PasswordChangeRequired,
     Unauthorized,
 )
-from wabiz.kit.passwords import (
-    hash_password,
-    new_token,
-    password_problem,
-    token_digest,
-    username_problem,
-    verify_password,
-)
+from wabiz.kit.passwords import needs_rehash, new_token, password_problem, token_digest, username_problem
 from wabiz.webapp.auth import USER, Principal
+from wabiz.webapp.state import AppState
+from wabiz.webapp.users.hashing import PasswordHasher
 
 TOKEN_LIFETIME = timedelta(days=7)
 BUILTIN_ADMIN = "admin"
@@ -47,48 +48,99 @@ class IssuedToken:
         return {"token": self.token, "expires_after": self.expires_at.strftime("%Y-%m-%d %H:%M:%S+00:00")}
 
 
-@functools.cache
-def _decoy_hash() -> str:
-    return hash_password("decoy-Password-1")
+@dataclass(frozen=True)
+class StoredPassword:
+    password_hash: str
+    change_required: bool
 
 
-async def _hashed(password: str, field: str) -> str:
+def _check_rules(password: str, field: str) -> None:
     problem = password_problem(password)
     if problem:
         raise InvalidParameter(f"{field}: {problem}")
-    return await asyncio.to_thread(hash_password, password)
 
 
-async def _authenticate(session: AsyncSession, username: str, password: str) -> bool:
-    """401 unless the credentials are right; then whether the password must change first."""
-    row = (
-        await session.execute(
-            text("SELECT password_hash, password_change_required FROM users WHERE username = :u"),
-            {"u": username},
-        )
-    ).first()
-    stored = row.password_hash if row else await asyncio.to_thread(_decoy_hash)
-    if not await asyncio.to_thread(verify_password, password, stored) or row is None:
-        raise Unauthorized("wrong username or password")
-    return bool(row.password_change_required)
+async def _hashed(hasher: PasswordHasher, password: str, field: str) -> str:
+    _check_rules(password, field)
+    return await hasher.hash(password)
 
 
-async def login(session: AsyncSession, username: str, password: str, new_password: str | None) -> IssuedToken:
-    must_change = await _authenticate(session, username, password)
-    if must_change and new_password is None:
+async def _stored_password(state: AppState, username: str) -> StoredPassword | None:
+    async with state.sessions() as session:
+        row = (
+            await session.execute(
+                text("SELECT password_hash, password_change_required FROM users WHERE username = :u"),
+                {"u": username},
+            )
+        ).first()
+    return StoredPassword(row.password_hash, bool(row.password_change_required)) if row else None
+
+
+async def _check_password(
+    state: AppState, username: str, password: str, client: str, wrong: ApiError
+) -> StoredPassword:
+    """The user's stored password once `password` matched it; `wrong` (and a counted failure) if not."""
+    with state.throttle.attempt(username, client) as attempt:
+        stored = await _stored_password(state, username)
+        matches = await state.hasher.verify(password, stored.password_hash if stored else None)
+        if stored is None or not matches:
+            attempt.failed()
+            raise wrong
+        attempt.succeeded()
+    return stored
+
+
+async def _replace_hash(session: AsyncSession, username: str, checked: str | None, new_hash: str) -> bool:
+    """Store `new_hash` if the user exists and (when given) still has the `checked` hash."""
+    changed = await session.execute(
+        text(
+            "UPDATE users SET password_hash = :h, password_change_required = false"
+            " WHERE username = :u AND (CAST(:checked AS text) IS NULL OR password_hash = :checked)"
+            " RETURNING 1"
+        ),
+        {"h": new_hash, "u": username, "checked": checked},
+    )
+    return changed.first() is not None
+
+
+async def _revoke_tokens(session: AsyncSession, username: str, keep: str | None = None) -> None:
+    await session.execute(
+        text("DELETE FROM tokens WHERE username = :u AND digest IS DISTINCT FROM :keep"),
+        {"u": username, "keep": keep},
+    )
+
+
+async def login(
+    state: AppState, username: str, password: str, new_password: str | None, client: str
+) -> IssuedToken:
+    stored = await _check_password(
+        state, username, password, client, Unauthorized("wrong username or password")
+    )
+    if stored.change_required and new_password is None:
         raise PasswordChangeRequired(
             'first login: send {"new_password": "…"} with these credentials to set your password'
         )
-    if new_password is not None:
-        await _set_password(session, username, await _hashed(new_password, "new_password"))
+    new_hash = await _hashed(state.hasher, new_password, "new_password") if new_password is not None else None
+    rehash = (
+        await state.hasher.hash(password) if new_hash is None and needs_rehash(stored.password_hash) else None
+    )
     issued = IssuedToken(new_token(), datetime.now(UTC).replace(microsecond=0) + TOKEN_LIFETIME)
-    await session.execute(
-        text("DELETE FROM tokens WHERE username = :u AND expires_at <= now()"), {"u": username}
-    )
-    await session.execute(
-        text("INSERT INTO tokens (digest, username, expires_at) VALUES (:d, :u, :e)"),
-        {"d": token_digest(issued.token), "u": username, "e": issued.expires_at},
-    )
+    async with state.sessions.begin() as session:
+        if new_hash is not None:
+            if not await _replace_hash(session, username, stored.password_hash, new_hash):
+                raise Unauthorized("the password was changed by another login meanwhile; use the new one")
+            await _revoke_tokens(session, username)
+        elif rehash is not None:
+            await _replace_hash(session, username, stored.password_hash, rehash)
+        await session.execute(
+            text("DELETE FROM tokens WHERE username = :u AND expires_at <= now()"), {"u": username}
+        )
+        await session.execute(
+            text("INSERT INTO tokens (digest, username, expires_at) VALUES (:d, :u, :e)"),
+            {"d": token_digest(issued.token), "u": username, "e": issued.expires_at},
+        )
+    if new_hash is not None:
+        state.tokens.evict_user(username)
     return issued
 
 
@@ -96,16 +148,17 @@ async def logout(session: AsyncSession, digest: str) -> None:
     await session.execute(text("DELETE FROM tokens WHERE digest = :d"), {"d": digest})
 
 
-async def create_user(session: AsyncSession, username: str, password: str) -> None:
+async def create_user(session: AsyncSession, hasher: PasswordHasher, username: str, password: str) -> None:
     problem = username_problem(username)
     if problem:
         raise InvalidParameter(f"username: {problem}")
+    password_hash = await _hashed(hasher, password, "password")
     created = await session.execute(
         text(
             "INSERT INTO users (username, password_hash, role, password_change_required)"
             " VALUES (:u, :h, :r, false) ON CONFLICT DO NOTHING RETURNING username"
         ),
-        {"u": username, "h": await _hashed(password, "password"), "r": USER},
+        {"u": username, "h": password_hash, "r": USER},
     )
     if created.first() is None:
         raise AlreadyExists(f"user {username} already exists")
@@ -125,20 +178,27 @@ async def read_user(session: AsyncSession, username: str) -> dict[str, Any]:
     return {"username": username, "role": role}
 
 
-async def _set_password(session: AsyncSession, username: str, hashed: str) -> None:
-    changed = await session.execute(
-        text(
-            "UPDATE users SET password_hash = :h, password_change_required = false"
-            " WHERE username = :u RETURNING 1"
-        ),
-        {"h": hashed, "u": username},
-    )
-    if changed.first() is None:
-        raise NotFound(f"user {username} does not exist")
-
-
-async def change_password(session: AsyncSession, username: str, password: str) -> None:
-    await _set_password(session, username, await _hashed(password, "password"))
+async def change_password(
+    state: AppState, user: Principal, username: str, password: str, old_password: str | None, client: str
+) -> None:
+    """Your own password needs the old one (throttled like a login); an admin's change of another
+    user's does not. Either way the user's other tokens are revoked."""
+    _check_rules(password, "password")
+    checked, keep = None, None
+    if user.username == username:
+        if old_password is None:
+            raise MissingParameter("old_password is required to change your own password")
+        wrong = AccessDenied("old_password is not your current password")
+        checked = (await _check_password(state, username, old_password, client, wrong)).password_hash
+        keep = user.token_digest
+    new_hash = await state.hasher.hash(password)
+    async with state.sessions.begin() as session:
+        if not await _replace_hash(session, username, checked, new_hash):
+            if checked is not None:
+                raise AccessDenied("your password was changed meanwhile; log in again")
+            raise NotFound(f"user {username} does not exist")
+        await _revoke_tokens(session, username, keep)
+    state.tokens.evict_user(username)
 
 
 async def delete_user(session: AsyncSession, username: str) -> None:
