@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-internal-token"})
+MIB = 1024 * 1024
 
 
 class CommonConfig(BaseSettings):
@@ -30,6 +31,10 @@ class CommonConfig(BaseSettings):
     database_pool_size: int = Field(10, ge=1, le=100)
     internal_token: SecretStr = Field(
         SecretStr("dev-internal-token"), description="shared secret of WebApp ↔ CoreApp calls"
+    )
+
+    max_webhook_bytes: int = Field(
+        3 * MIB, ge=1024, description="upstream webhook body cap (Meta's payloads are at most 3 MB)"
     )
 
     media_backend: Literal["s3", "fs"] = "s3"

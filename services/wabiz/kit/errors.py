@@ -108,6 +108,12 @@ class InvalidRequest(ApiError):
     code, title, status = 1025, "Invalid request", 400
 
 
+class PayloadTooLarge(InvalidRequest):
+    """A body over its limit: the contract's 1025, with the HTTP status that says what to fix."""
+
+    status = 413
+
+
 ERRORS_BY_CODE: dict[int, type[ApiError]] = {
     cls.code: cls for cls in ApiError.__subclasses__() if cls is not Unauthorized
 }
