@@ -31,6 +31,9 @@ class CoreAppConfig(CommonConfig):
     max_queued_messages: int = Field(100_000, ge=1, description="outgoing messages in memory (1016 over)")
     max_memory_callbacks: int = Field(100_000, ge=1, description="callback_persist off: queue bound (1016)")
     send_concurrency: int = Field(64, ge=1, le=1024)
+    media_transfers: int = Field(
+        4, ge=1, le=64, description="media uploads and downloads at once (a few MiB of memory each)"
+    )
     settings_poll_interval: float = Field(1.0, gt=0)
     callback_poll_interval: float = Field(0.1, gt=0)
 

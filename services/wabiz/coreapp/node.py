@@ -75,7 +75,7 @@ class Node:
         self.settings = SettingsCache(self.sessions)
         self.account = AccountView()
         self.leases = Leases(config.node_id, config.internal_url)
-        self.media = MediaBridge(self.sessions, self.gateway, self.store)
+        self.media = MediaBridge(self.sessions, self.gateway, self.store, config.media_transfers)
         self.memory = MemoryQueue(config.max_memory_callbacks)
         secret = config.webhook_secret.get_secret_value() if config.webhook_secret else None
         self.deliverer = Deliverer(
