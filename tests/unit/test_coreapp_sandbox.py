@@ -110,6 +110,7 @@ async def stack(database_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
         enforce_window=False,
     )
     core_config = CoreAppConfig(
+        dev_mode=True,  # the recording webhook is on loopback; the sandbox's secrets are placeholders
         database_url=SecretStr(database_url),
         internal_token=SecretStr(TOKEN),
         coreapp_port=core_port,

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL
+
+from wabiz.kit.webhook_guard import TargetPolicy, parse_networks
 
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-internal-token"})
 MIB = 1024 * 1024
@@ -33,6 +35,9 @@ class CommonConfig(BaseSettings):
         SecretStr("dev-internal-token"), description="shared secret of WebApp ↔ CoreApp calls"
     )
 
+    webhook_allow_private: str = Field(
+        "", description="networks (CIDR, comma-separated) callbacks may reach besides public addresses"
+    )
     max_webhook_bytes: int = Field(
         3 * MIB, ge=1024, description="upstream webhook body cap (Meta's payloads are at most 3 MB)"
     )
@@ -44,6 +49,17 @@ class CommonConfig(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key_id: SecretStr | None = None
     s3_secret_access_key: SecretStr | None = None
+
+    @field_validator("webhook_allow_private")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def webhook_policy(self) -> TargetPolicy:
+        """Where callbacks may go: public addresses, the allowed networks, loopback in dev mode."""
+        return TargetPolicy(allow_loopback=self.dev_mode, allowed=parse_networks(self.webhook_allow_private))
 
     def database_dsn(self) -> str:
         """The SQLAlchemy URL: `WABIZ_DATABASE_URL`, or one built (and escaped) from the parts, which
