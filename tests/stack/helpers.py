@@ -75,8 +75,10 @@ class Receiver(httpx.Client):
 
 
 class Sandbox(httpx.Client):
-    def __init__(self, base_url: str) -> None:
-        super().__init__(base_url=base_url, timeout=10)
+    """The sandbox's control API, with its bearer (the stack's `sandbox_control_token`)."""
+
+    def __init__(self, base_url: str, control_token: str) -> None:
+        super().__init__(base_url=base_url, timeout=10, headers={"Authorization": f"Bearer {control_token}"})
 
     def inbound(self, message: dict[str, Any]) -> str:
         answer = self.post("/control/inbound", json=message)

@@ -264,4 +264,9 @@ def create_app(config: CoreAppConfig) -> FastAPI:
 
 def main(config: CoreAppConfig) -> None:
     setup(f"coreapp[{config.node_id}]", config.log_level)
+    if config.webhook_secret is None and not config.dev_mode:
+        log.warning(
+            "WABIZ_WEBHOOK_SECRET is not set: callbacks go out unsigned and the webhook cannot tell"
+            " them from forgeries"
+        )
     serve(create_app(config), config.coreapp_host, config.coreapp_port, config.log_level)

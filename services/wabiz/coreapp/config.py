@@ -1,4 +1,8 @@
-"""CoreApp settings (`WABIZ_*`): where it listens, which upstream it talks to, queue bounds."""
+"""CoreApp settings (`WABIZ_*`): where it listens, which upstream it talks to, queue bounds.
+
+The upstream secrets default to the sandbox's placeholders, so a laptop needs no configuration;
+outside development mode they must be set (`CommonConfig` refuses placeholders by name).
+"""
 
 from __future__ import annotations
 
@@ -36,6 +40,14 @@ class CoreAppConfig(CommonConfig):
     )
     settings_poll_interval: float = Field(1.0, gt=0)
     callback_poll_interval: float = Field(0.1, gt=0)
+
+    def named_secrets(self) -> dict[str, SecretStr | None]:
+        return super().named_secrets() | {
+            "WABIZ_UPSTREAM_TOKEN": self.upstream_token,
+            "WABIZ_UPSTREAM_APP_SECRET": self.upstream_app_secret,
+            "WABIZ_UPSTREAM_VERIFY_TOKEN": self.upstream_verify_token,
+            "WABIZ_WEBHOOK_SECRET": self.webhook_secret,
+        }
 
     @property
     def internal_url(self) -> str:
