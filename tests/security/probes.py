@@ -86,6 +86,7 @@ async def post_streaming(url: str, headers: dict[str, str], total: int, chunked:
                     writer.write(_frame(piece, chunked))
                     await writer.drain()
                     sent += len(piece)
+                    await asyncio.sleep(0)  # drain() need not yield: let the answer be read
                 if chunked and not answer.done():
                     writer.write(b"0\r\n\r\n")
                     await writer.drain()

@@ -173,6 +173,8 @@ def test_a_stored_internal_webhook_is_refused_at_delivery_and_nothing_is_lost(
         finally:
             _store_webhook_url(net_stack, receiver)
     eventually(lambda: net_receiver.messages_from(user), timeout=30, what="the callback, once allowed")
+    delivered = [c for c in net_receiver.callbacks() if user in json.dumps(c["body"])]
+    assert all(c["signature_valid"] is True for c in delivered), "signed with the stack's generated secret"
 
 
 @contextlib.asynccontextmanager
