@@ -54,5 +54,5 @@ def net_receiver(net_stack: Stack) -> Iterator[Receiver]:
 
 @pytest.fixture(scope="session")
 def net_sandbox(net_stack: Stack) -> Iterator[Sandbox]:
-    with Sandbox(net_stack.components["sandbox"].url, net_stack.secrets["sandbox_control_token"]) as client:
+    with Sandbox.of(net_stack) as client:
         yield client

@@ -137,5 +137,5 @@ def receiver(stack: Stack) -> Iterator[Receiver]:
 
 @pytest.fixture(scope="session")
 def sandbox(stack: Stack) -> Iterator[Sandbox]:
-    with Sandbox(stack.components["sandbox"].url, stack.secrets["sandbox_control_token"]) as client:
+    with Sandbox.of(stack) as client:
         yield client

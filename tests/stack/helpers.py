@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from wabiz.local.stack import Stack
+
 T = TypeVar("T")
 ADMIN_PASSWORD = "Adm1n-Passw0rd!"
 
@@ -91,6 +93,10 @@ class Sandbox(httpx.Client):
         answer.raise_for_status()
         result: dict[str, Any] = answer.json()
         return result
+
+    @classmethod
+    def of(cls, stack: Stack) -> Sandbox:
+        return cls(stack.components["sandbox"].url, stack.secrets["sandbox_control_token"])
 
 
 def wait_status(
