@@ -89,9 +89,10 @@ class NetworkView:
     total_duplicates: int  # the sandbox's own count, over everything it ever received
 
 
-def network_view(sandbox_url: str) -> NetworkView:
+def network_view(sandbox_url: str, control_token: str) -> NetworkView:
     """What the simulated WhatsApp network received, with its at-least-once duplicates."""
-    answer = httpx.get(f"{sandbox_url}/control/messages", timeout=60)
+    auth = {"Authorization": f"Bearer {control_token}"}
+    answer = httpx.get(f"{sandbox_url}/control/messages", headers=auth, timeout=60)
     answer.raise_for_status()
     received = answer.json()
     seen: set[str] = set()

@@ -119,7 +119,7 @@ def measure(
     owner, killed, before, after, restored = asyncio.run(_run(stack, token, shard0, log, timeout))
     ids = {s.message_id for s in before + after if s.accepted and s.message_id}
     settled = drain.wait_delivered(log, stack.components["webhook_receiver"].url, ids, drain_timeout)
-    network = drain.network_view(stack.components["sandbox"].url)
+    network = drain.network_view(stack.components["sandbox"].url, stack.secrets["sandbox_control_token"])
     return {
         "shards": shards,
         "killed": owner,

@@ -150,7 +150,7 @@ def _measure(stack: Stack, shards: int, params: Params, drain_bound: float) -> d
     before = cpu.snapshot(stack)
     log = drain.CallbackLog()
     settled = drain.wait_delivered(log, stack.components["webhook_receiver"].url, ids, drain_bound)
-    network = drain.network_view(stack.components["sandbox"].url)
+    network = drain.network_view(stack.components["sandbox"].url, stack.secrets["sandbox_control_token"])
     return _figures(shards, params, ceiling, result, log) | {
         "lost": _lost(ids, log, network),
         "duplicates": sum(network.duplicates.get(i, 0) for i in ids),

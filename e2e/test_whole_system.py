@@ -91,8 +91,13 @@ def statuses(kubectl: Kubectl, namespace: str, message_id: str) -> set[str]:
 
 
 def inbound(kubectl: Kubectl, namespace: str, message: dict[str, object]) -> None:
+    """Through the sandbox's control API, whose bearer the operator generates into the client's Secret."""
+    token = kubectl.secret(namespace, f"{NAME}-secrets", "sandbox-control-token")
     with kubectl.port_forward(namespace, f"{NAME}-sandbox", 9092) as url:
-        httpx.post(f"{url}/control/inbound", json=message, timeout=30).raise_for_status()
+        answer = httpx.post(
+            f"{url}/control/inbound", json=message, headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+        answer.raise_for_status()
 
 
 def open_window(kubectl: Kubectl, namespace: str) -> None:

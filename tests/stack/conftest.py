@@ -77,10 +77,16 @@ def admin_client(stack: Stack, token: str) -> httpx.Client:
     return client
 
 
-def start_stack(data_dir: Path, **options: Any) -> Stack:
+def start_stack(data_dir: Path, env: dict[str, str] | None = None, **options: Any) -> Stack:
+    """A stack on free ports with fast sandbox statuses; `env` adds to (or overrides) its environment."""
     running = Stack(
         StackOptions(
-            data_dir=data_dir, port=0, media="s3", extra_env=SANDBOX_ENV, default_ports=False, **options
+            data_dir=data_dir,
+            port=0,
+            media="s3",
+            extra_env=SANDBOX_ENV | (env or {}),
+            default_ports=False,
+            **options,
         )
     )
     try:
@@ -131,5 +137,5 @@ def receiver(stack: Stack) -> Iterator[Receiver]:
 
 @pytest.fixture(scope="session")
 def sandbox(stack: Stack) -> Iterator[Sandbox]:
-    with Sandbox(stack.components["sandbox"].url) as client:
+    with Sandbox.of(stack) as client:
         yield client

@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from wabiz.local.stack import Stack
+
 T = TypeVar("T")
 ADMIN_PASSWORD = "Adm1n-Passw0rd!"
 
@@ -75,8 +77,10 @@ class Receiver(httpx.Client):
 
 
 class Sandbox(httpx.Client):
-    def __init__(self, base_url: str) -> None:
-        super().__init__(base_url=base_url, timeout=10)
+    """The sandbox's control API, with its bearer (the stack's `sandbox_control_token`)."""
+
+    def __init__(self, base_url: str, control_token: str) -> None:
+        super().__init__(base_url=base_url, timeout=10, headers={"Authorization": f"Bearer {control_token}"})
 
     def inbound(self, message: dict[str, Any]) -> str:
         answer = self.post("/control/inbound", json=message)
@@ -89,6 +93,10 @@ class Sandbox(httpx.Client):
         answer.raise_for_status()
         result: dict[str, Any] = answer.json()
         return result
+
+    @classmethod
+    def of(cls, stack: Stack) -> Sandbox:
+        return cls(stack.components["sandbox"].url, stack.secrets["sandbox_control_token"])
 
 
 def wait_status(

@@ -57,7 +57,7 @@ def ha_api(ha: Stack, ha_token: str) -> Iterator[httpx.Client]:
 
 @pytest.fixture(scope="module")
 def ha_sandbox(ha: Stack) -> Iterator[Sandbox]:
-    with Sandbox(ha.components["sandbox"].url) as client:
+    with Sandbox.of(ha) as client:
         client.patch("/control/config", json={"enforce_window": False}).raise_for_status()
         yield client
 

@@ -8,7 +8,6 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import orjson
 import pytest
 from sqlalchemy import text
@@ -16,13 +15,16 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tests.unit.recording_server import RecordingServer, eventually, recording_server
 from wabiz.coreapp.callbacks import DatabaseQueue, Deliverer, MemoryQueue
+from wabiz.coreapp.webhook_client import WebhookClient
 from wabiz.kit.appsettings import ApplicationSettings, validate
 from wabiz.kit.db import make_engine, make_sessionmaker
 from wabiz.kit.errors import Overloaded
 from wabiz.kit.signing import HEADER, verify
+from wabiz.kit.webhook_guard import TargetPolicy
 
 Sessions = async_sessionmaker[AsyncSession]
 SECRET = "webhook-secret"
+LOOPBACK = TargetPolicy(allow_loopback=True)  # the recording webhook listens on 127.0.0.1
 
 
 @pytest.fixture
@@ -30,6 +32,13 @@ async def sessions(database_url: str) -> AsyncIterator[Sessions]:
     engine = make_engine(database_url, 4)
     yield make_sessionmaker(engine)
     await engine.dispose()
+
+
+@pytest.fixture
+async def hooks() -> AsyncIterator[WebhookClient]:
+    client = WebhookClient(LOOPBACK, SECRET)
+    yield client
+    await client.close()
 
 
 @pytest.fixture
@@ -77,10 +86,15 @@ async def empty(sessions: Sessions) -> bool:
     return not await rows(sessions)
 
 
+async def retried(sessions: Sessions) -> bool:
+    """Every row's failed attempt is recorded (the worker counts a failure before it records it)."""
+    return all(row.attempts > 0 for row in (await rows(sessions)).values())
+
+
 def deliverer(
-    sessions: Sessions, http: aiohttp.ClientSession, current: ApplicationSettings, shards: set[int]
+    sessions: Sessions, hooks: WebhookClient, current: ApplicationSettings, shards: set[int]
 ) -> Deliverer:
-    return Deliverer(DatabaseQueue(sessions), MemoryQueue(), lambda: current, lambda: shards, SECRET, http)
+    return Deliverer(DatabaseQueue(sessions), MemoryQueue(), lambda: current, lambda: shards, hooks)
 
 
 async def test_due_rows_are_those_of_held_shards_whose_time_has_come(sessions: Sessions) -> None:
@@ -104,11 +118,11 @@ async def test_retry_counts_the_attempt_and_schedules_the_next(sessions: Session
 
 
 async def test_a_200_deletes_the_rows_of_one_merged_signed_post(
-    sessions: Sessions, http: aiohttp.ClientSession, webhook: RecordingServer
+    sessions: Sessions, hooks: WebhookClient, webhook: RecordingServer
 ) -> None:
     for message_id in ("a", "b", "c"):
         await insert(sessions, 0, status(message_id))
-    worker = deliverer(sessions, http, settings(webhook.url + "/hook"), {0})
+    worker = deliverer(sessions, hooks, settings(webhook.url + "/hook"), {0})
     await worker.tick()
     await eventually(lambda: empty(sessions), what="rows deleted")
     await worker.stop()
@@ -120,16 +134,16 @@ async def test_a_200_deletes_the_rows_of_one_merged_signed_post(
 
 async def test_a_failure_retries_every_callback_of_the_post_and_logs_the_host_only(
     sessions: Sessions,
-    http: aiohttp.ClientSession,
+    hooks: WebhookClient,
     webhook: RecordingServer,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     webhook.default = (500, {"error": "down"})
     first, second = await insert(sessions, 0, status("a")), await insert(sessions, 0, status("b"))
-    worker = deliverer(sessions, http, settings(webhook.url + "/hook?token=hush"), {0})
+    worker = deliverer(sessions, hooks, settings(webhook.url + "/hook?token=hush"), {0})
     with caplog.at_level(logging.WARNING):
         await worker.tick()
-        await eventually(lambda: worker.failures, what="a failed POST")
+        await eventually(lambda: retried(sessions), what="the failed POST's rows scheduled again")
         await worker.stop()
     found = await rows(sessions)
     assert set(found) == {first, second}
@@ -139,13 +153,13 @@ async def test_a_failure_retries_every_callback_of_the_post_and_logs_the_host_on
     assert "hush" not in caplog.text
 
 
-async def test_an_unreachable_webhook_is_retried(sessions: Sessions, http: aiohttp.ClientSession) -> None:
+async def test_an_unreachable_webhook_is_retried(sessions: Sessions, hooks: WebhookClient) -> None:
     async with recording_server() as gone:
         url = gone.url
     await insert(sessions, 0, status("a"))
-    worker = deliverer(sessions, http, settings(url), {0})
+    worker = deliverer(sessions, hooks, settings(url), {0})
     await worker.tick()
-    await eventually(lambda: worker.failures, what="a failed POST")
+    await eventually(lambda: retried(sessions), what="the failed POST's row scheduled again")
     await worker.stop()
     (row,) = (await rows(sessions)).values()
     assert row.attempts == 1
@@ -153,10 +167,10 @@ async def test_an_unreachable_webhook_is_retried(sessions: Sessions, http: aioht
 
 
 async def test_without_a_webhook_url_callbacks_wait(
-    sessions: Sessions, http: aiohttp.ClientSession, webhook: RecordingServer
+    sessions: Sessions, hooks: WebhookClient, webhook: RecordingServer
 ) -> None:
     await insert(sessions, 0, status("a"))
-    worker = deliverer(sessions, http, settings(None), {0})
+    worker = deliverer(sessions, hooks, settings(None), {0})
     await worker.tick()
     await worker.stop()
     (row,) = (await rows(sessions)).values()
@@ -164,11 +178,11 @@ async def test_without_a_webhook_url_callbacks_wait(
 
 
 async def test_concurrency_follows_the_setting(
-    sessions: Sessions, http: aiohttp.ClientSession, webhook: RecordingServer
+    sessions: Sessions, hooks: WebhookClient, webhook: RecordingServer
 ) -> None:
     for n in range(10):  # inbound messages are never merged: one POST each
         await insert(sessions, 0, {"contacts": [], "messages": [{"id": str(n)}]})
-    worker = deliverer(sessions, http, settings(webhook.url), {0})
+    worker = deliverer(sessions, hooks, settings(webhook.url), {0})
     await worker.tick()
     assert len(worker._tasks) == 6, "webhooks.max_concurrent_requests defaults to 6"
     loop = asyncio.create_task(worker.run(poll_interval=0.05))
@@ -181,15 +195,17 @@ async def test_concurrency_follows_the_setting(
 
 
 async def test_memory_callbacks_are_delivered_by_the_node_that_holds_them(
-    sessions: Sessions, http: aiohttp.ClientSession, webhook: RecordingServer
+    sessions: Sessions, hooks: WebhookClient, webhook: RecordingServer
 ) -> None:
     memory = MemoryQueue()
     memory.add([(7, status("a"))])
     current = settings(webhook.url, callback_persist=False)
-    worker = Deliverer(DatabaseQueue(sessions), memory, lambda: current, set, None, http)
+    unsigned = WebhookClient(LOOPBACK, None)
+    worker = Deliverer(DatabaseQueue(sessions), memory, lambda: current, set, unsigned)
     await worker.tick()
     await eventually(lambda: not memory.items, what="memory queue emptied")
     await worker.stop()
+    await unsigned.close()
     (post,) = webhook.requests
     assert HEADER not in post.headers, "no secret, no signature"
 

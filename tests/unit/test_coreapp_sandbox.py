@@ -102,6 +102,7 @@ async def store_settings(database_url: str, settings: dict[str, Any]) -> None:
 async def stack(database_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
     core_port, sandbox_port = pick(), pick()
     sandbox_config = SandboxConfig(
+        dev_mode=True,
         port=sandbox_port,
         webhook_url=f"http://127.0.0.1:{core_port}/upstream/webhook",
         sent_delay=0.01,
@@ -110,6 +111,7 @@ async def stack(database_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
         enforce_window=False,
     )
     core_config = CoreAppConfig(
+        dev_mode=True,  # the recording webhook is on loopback; the sandbox's secrets are placeholders
         database_url=SecretStr(database_url),
         internal_token=SecretStr(TOKEN),
         coreapp_port=core_port,

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from tests.unit.recording_server import RecordingServer, recording_server
 from wabiz.gateway.base import UpstreamError
@@ -89,6 +91,15 @@ async def test_an_unreachable_upstream_is_retryable_and_disconnected(http: aioht
     assert await gateway.status() == "disconnected"
 
 
+async def _chunks(*parts: bytes) -> AsyncIterator[bytes]:
+    for part in parts:
+        yield part
+
+
+async def _read(chunks: AsyncIterator[bytes]) -> bytes:
+    return b"".join([chunk async for chunk in chunks])
+
+
 async def test_media_upload_info_and_download(upstream: RecordingServer, http: aiohttp.ClientSession) -> None:
     gateway = cloud(upstream, http)
     upstream.answers = [
@@ -96,15 +107,55 @@ async def test_media_upload_info_and_download(upstream: RecordingServer, http: a
         (200, {"url": upstream.url + "/dl/up-1", "mime_type": "image/png", "sha256": "ab", "file_size": 3}),
         (200, b"png"),
     ]
-    assert await gateway.upload_media(b"png", "image/png") == "up-1"
+    assert await gateway.upload_media(_chunks(b"p", b"ng"), 3, "image/png") == "up-1"
     info = await gateway.media_info("up-1")
     assert (info.mime_type, info.sha256, info.file_size) == ("image/png", "ab", 3)
-    assert await gateway.download(info.url) == b"png"
+    assert await _read(gateway.download(info.url, limit=3)) == b"png"
     upload, lookup, download = upstream.requests
     assert upload.path == f"/v21.0/{PNID}/media"
-    assert b'name="file"' in upload.body and b"image/png" in upload.body
+    assert b'name="file"' in upload.body and b"image/png" in upload.body and b"\r\npng\r\n" in upload.body
+    assert upload.headers["Content-Length"] == str(len(upload.body)), "streamed, yet not chunked"
     assert lookup.path == "/v21.0/up-1"
     assert download.headers["Authorization"] == BEARER["Authorization"], "media URLs need the token"
+
+
+async def test_a_download_declared_over_its_limit_is_refused_for_good(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    upstream.default = (200, b"x" * 1000)
+    with pytest.raises(UpstreamError) as caught:
+        await _read(cloud(upstream, http).download(upstream.url + "/dl/big", limit=999))
+    assert not caught.value.retryable
+    assert "999 bytes" in caught.value.details
+
+
+async def test_a_streamed_download_is_cut_off_at_its_limit(http: aiohttp.ClientSession) -> None:
+    """No Content-Length to go by: the count stops it, after about the limit, not at the end."""
+    served: list[int] = []
+
+    async def endless(request: web.Request) -> web.StreamResponse:
+        answer = web.StreamResponse()
+        answer.enable_chunked_encoding()
+        await answer.prepare(request)
+        with contextlib.suppress(ConnectionError):
+            for _ in range(10_000):
+                await answer.write(b"x" * 65536)
+                served.append(65536)
+        return answer
+
+    app = web.Application()
+    app.router.add_get("/dl", endless)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    url = f"http://127.0.0.1:{runner.addresses[0][1]}/dl"
+    try:
+        with pytest.raises(UpstreamError) as caught:
+            await _read(CloudApiGateway(url, "v21.0", PNID, "tok", http).download(url, limit=1024 * 1024))
+    finally:
+        await runner.cleanup()
+    assert "1048576 bytes" in caught.value.details
+    assert sum(served) < 64 * 1024 * 1024, "the download stopped long before the server ran out"
 
 
 async def test_cloud_contacts_follow_the_documented_plausibility_rule(

@@ -25,6 +25,7 @@ from wabiz.sandbox.config import SandboxConfig
 APP_SECRET = "test-app-secret"
 TOKEN = "test-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
+CONTROL_TOKEN = "control-token-for-the-sandbox-tests"
 BUSINESS = "15550001234"
 USER = "16315551181"
 NOT_A_USER = "16315550000"
@@ -93,6 +94,7 @@ async def sandbox(hook: Hook) -> AsyncIterator[httpx.AsyncClient]:
     config = SandboxConfig(
         token=SecretStr(TOKEN),
         app_secret=SecretStr(APP_SECRET),
+        control_token=SecretStr(CONTROL_TOKEN),
         webhook_url=hook.url,
         sent_delay=0.01,
         delivered_delay=0.02,
@@ -102,7 +104,11 @@ async def sandbox(hook: Hook) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
-        httpx.AsyncClient(transport=transport, base_url="http://sandbox") as client,
+        httpx.AsyncClient(
+            transport=transport,
+            base_url="http://sandbox",
+            headers={"Authorization": f"Bearer {CONTROL_TOKEN}"},  # Cloud API calls pass AUTH
+        ) as client,
     ):
         await register(client)
         yield client
@@ -409,7 +415,7 @@ async def test_templates_and_health_and_unknown_routes(sandbox: httpx.AsyncClien
 
 
 async def test_events_without_a_webhook_url_are_dropped(caplog: pytest.LogCaptureFixture) -> None:
-    app = create_app(SandboxConfig(token=SecretStr(TOKEN), webhook_url=None))
+    app = create_app(SandboxConfig(token=SecretStr(TOKEN), webhook_url=None, dev_mode=True))
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),

@@ -9,6 +9,7 @@ from typing import Any, get_args
 import pytest
 
 from wabiz.kit.errors import ApiError, Unauthorized
+from wabiz.kit.media_types import MB, canonical
 from wabiz.kit.sharding import SHARD_COUNTS, shard_of
 from wabiz.webapp.account.schemas import ShardChange
 from wabiz.webapp.auth import Principal, TokenCache, authorization, basic_credentials, check_api_key
@@ -16,7 +17,7 @@ from wabiz.webapp.bodies import StrictModel, json_schema, to_model
 from wabiz.webapp.contacts.service import wa_id_of
 from wabiz.webapp.health.service import NodeView, health_payload
 from wabiz.webapp.health.stats import Gauge, as_json, as_prometheus
-from wabiz.webapp.media.rules import MB, canonical, media_rule, size_problem
+from wabiz.webapp.media.rules import media_rule, size_problem
 from wabiz.webapp.messages.service import recipient
 from wabiz.webapp.routing import ShardMap, lease_owners
 

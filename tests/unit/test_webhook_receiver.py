@@ -133,7 +133,9 @@ def served_receiver() -> Iterator[str]:
 
 
 async def test_sandbox_webhooks_verify_at_the_receiver(served_receiver: str) -> None:
-    config = SandboxConfig(app_secret=SecretStr(SECRET), webhook_url=f"{served_receiver}/webhook")
+    config = SandboxConfig(
+        app_secret=SecretStr(SECRET), webhook_url=f"{served_receiver}/webhook", dev_mode=True
+    )
     sandbox = create_sandbox(config)
     auth = {"Authorization": "Bearer " + config.token.get_secret_value()}
     number = {"cc": "1", "phone_number": "5550001234"}

@@ -25,7 +25,7 @@ from wabiz.webapp.state import AppState
 
 ADMIN_PASSWORD = "Admin-Pass1!"
 API_KEY = "probe-key-0123456789"
-INTERNAL_TOKEN = "internal-token-for-tests"
+INTERNAL_TOKEN = "internal-token-for-the-webapp-tests"  # 32+: also valid outside dev mode
 BUSINESS_CC, BUSINESS_NUMBER = "1", "5550001234"
 
 

@@ -35,7 +35,7 @@ from wabiz.kit.errors import (
     Overloaded,
     Unauthorized,
 )
-from wabiz.kit.httpapp import JSON, error_response, install_error_handlers, serve
+from wabiz.kit.httpapp import JSON, error_response, install_error_handlers, read_signed_body, serve
 from wabiz.kit.logs import setup
 from wabiz.kit.sharding import shard_of
 from wabiz.kit.signing import HEADER, verify
@@ -222,9 +222,9 @@ def _upstream_routes(app: FastAPI, config: CoreAppConfig) -> None:
 
     @app.post("/upstream/webhook")
     async def receive(request: Request, node: NodeDep) -> JSON:
-        raw = await request.body()
-        if not verify(config.upstream_app_secret.get_secret_value(), raw, request.headers.get(HEADER)):
-            raise Unauthorized("bad or missing X-Hub-Signature-256")
+        raw, signature = await read_signed_body(request, config.max_webhook_bytes)
+        if not verify(config.upstream_app_secret.get_secret_value(), raw, signature):
+            raise Unauthorized(f"bad {HEADER}")
         try:
             body = orjson.loads(raw)
         except orjson.JSONDecodeError:
@@ -264,4 +264,9 @@ def create_app(config: CoreAppConfig) -> FastAPI:
 
 def main(config: CoreAppConfig) -> None:
     setup(f"coreapp[{config.node_id}]", config.log_level)
+    if config.webhook_secret is None and not config.dev_mode:
+        log.warning(
+            "WABIZ_WEBHOOK_SECRET is not set: callbacks go out unsigned and the webhook cannot tell"
+            " them from forgeries"
+        )
     serve(create_app(config), config.coreapp_host, config.coreapp_port, config.log_level)

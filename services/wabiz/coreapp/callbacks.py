@@ -4,7 +4,8 @@ Rows of `callbacks` are the queue (or, with `callback_persist` off, a list in me
 of a shard posts its due callbacks with at most `webhooks.max_concurrent_requests` in flight; a
 200 deletes them, anything else schedules the next attempt `attempts × step` later (capped). Small
 status callbacks due together are merged into one POST so delivery keeps up with 1,000 msg/s; a
-failed POST retries every callback it carried, so merging never loses one.
+failed POST retries every callback it carried, so merging never loses one. The POST itself, and
+where it may go, is the `WebhookClient`'s.
 """
 
 from __future__ import annotations
@@ -19,15 +20,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-import aiohttp
 import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wabiz.coreapp.throttle import Throttle
+from wabiz.coreapp.webhook_client import WebhookClient
 from wabiz.kit.appsettings import ApplicationSettings
 from wabiz.kit.errors import Overloaded
-from wabiz.kit.signing import HEADER, sign
 
 log = logging.getLogger(__name__)
 MAX_MERGED_STATUSES = 50
@@ -151,11 +151,10 @@ class Deliverer:
         memory: MemoryQueue,
         settings: Callable[[], ApplicationSettings],
         shards: Callable[[], set[int]],
-        secret: str | None,
-        session: aiohttp.ClientSession,
+        client: WebhookClient,
     ) -> None:
         self.database, self.memory = database, memory
-        self._settings, self._shards, self._secret, self._http = settings, shards, secret, session
+        self._settings, self._shards, self._client = settings, shards, client
         self._in_flight: set[int] = set()
         self._memory_in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -199,7 +198,7 @@ class Deliverer:
     ) -> None:
         url = str(settings.webhooks.url)
         try:
-            error = await self._post(url, orjson.dumps(body_of(group)))
+            error = await self._client.post(url, orjson.dumps(body_of(group)))
             if error is None:
                 await queue.done(group)
                 self.delivered += len(group)
@@ -222,18 +221,6 @@ class Deliverer:
         finally:
             in_flight.difference_update(i.id for i in group)
             self.wake.set()
-
-    async def _post(self, url: str, raw: bytes) -> str | None:
-        headers = {"Content-Type": "application/json"}
-        if self._secret:
-            headers[HEADER] = sign(self._secret, raw)
-        try:
-            async with self._http.post(url, data=raw, headers=headers) as answer:
-                await answer.read()
-                return None if answer.status == 200 else f"HTTP {answer.status}"
-        except (aiohttp.ClientError, TimeoutError) as exc:
-            # The name and OS reason only: an exception's text may quote the URL, and with it a token.
-            return f"{type(exc).__name__} {getattr(exc, 'strerror', None) or ''}".strip()
 
     async def stop(self) -> None:
         for task in list(self._tasks):

@@ -1,4 +1,8 @@
-"""CoreApp settings (`WABIZ_*`): where it listens, which upstream it talks to, queue bounds."""
+"""CoreApp settings (`WABIZ_*`): where it listens, which upstream it talks to, queue bounds.
+
+The upstream secrets default to the sandbox's placeholders, so a laptop needs no configuration;
+outside development mode they must be set (`CommonConfig` refuses placeholders by name).
+"""
 
 from __future__ import annotations
 
@@ -31,8 +35,19 @@ class CoreAppConfig(CommonConfig):
     max_queued_messages: int = Field(100_000, ge=1, description="outgoing messages in memory (1016 over)")
     max_memory_callbacks: int = Field(100_000, ge=1, description="callback_persist off: queue bound (1016)")
     send_concurrency: int = Field(64, ge=1, le=1024)
+    media_transfers: int = Field(
+        4, ge=1, le=64, description="media uploads and downloads at once (a few MiB of memory each)"
+    )
     settings_poll_interval: float = Field(1.0, gt=0)
     callback_poll_interval: float = Field(0.1, gt=0)
+
+    def named_secrets(self) -> dict[str, SecretStr | None]:
+        return super().named_secrets() | {
+            "WABIZ_UPSTREAM_TOKEN": self.upstream_token,
+            "WABIZ_UPSTREAM_APP_SECRET": self.upstream_app_secret,
+            "WABIZ_UPSTREAM_VERIFY_TOKEN": self.upstream_verify_token,
+            "WABIZ_WEBHOOK_SECRET": self.webhook_secret,
+        }
 
     @property
     def internal_url(self) -> str:

@@ -1,60 +1,106 @@
-"""Media crossing the gateway: inbound media copied into our store, outbound media uploaded once."""
+"""Media crossing the gateway: inbound media copied into our store, outbound media uploaded once.
+
+Media never sits in memory whole: outbound bytes stream from the store into the upload, inbound
+bytes stream from the network into a spooled temporary file (1 MiB in memory, then disk) and from
+there into the store, capped at the limit of their type. Callers asking for the same transfer
+share it (six sends of one document upload it once), and at most `media_transfers` transfers run
+at once, which bounds both the memory and the temporary disk they use.
+"""
 
 from __future__ import annotations
 
-import hashlib
-import io
+import asyncio
 import logging
+import tempfile
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wabiz.gateway.base import Gateway
 from wabiz.kit.errors import NotFound
+from wabiz.kit.media_types import download_limit
 from wabiz.kit.storage import MediaStore
+from wabiz.kit.streams import spool
 
 log = logging.getLogger(__name__)
+SPOOL_IN_MEMORY = 1024 * 1024
 
 
 class MediaBridge:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], gateway: Gateway, store: MediaStore
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        gateway: Gateway,
+        store: MediaStore,
+        transfers: int,
     ) -> None:
         self._sessions, self._gateway, self._store = sessions, gateway, store
+        self._slots = asyncio.Semaphore(transfers)
+        self._running: dict[str, asyncio.Task[Any]] = {}
 
-    async def _row(self, media_id: str) -> tuple[str | None, str, bool]:
+    async def _row(self, media_id: str) -> Row[Any]:
         async with self._sessions() as session:
             row = (
                 await session.execute(
-                    text("SELECT upstream_id, mime_type, stored FROM media WHERE id = :id"), {"id": media_id}
+                    text("SELECT upstream_id, mime_type, size, stored FROM media WHERE id = :id"),
+                    {"id": media_id},
                 )
             ).first()
         if row is None:
             raise NotFound(f"media {media_id} does not exist")
-        return row.upstream_id, row.mime_type, row.stored
+        return row
+
+    async def _once(self, key: str, transfer: Callable[[], Awaitable[Any]]) -> Any:
+        """Run `transfer` unless the same one runs already; every caller gets its outcome. A caller
+        that gives up (cancelled) does not stop it for the others."""
+        task = self._running.get(key)
+        if task is None:
+            task = self._running[key] = asyncio.ensure_future(transfer())
+            task.add_done_callback(self._finished)
+            task.set_name(key)
+        return await asyncio.shield(task)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._running.pop(task.get_name(), None)
+        if not task.cancelled():
+            task.exception()  # retrieved here too: its callers may all have given up
 
     async def fetch(self, media_id: str) -> None:
         """Copy an inbound media object from the network into our store (idempotent)."""
-        upstream_id, mime_type, stored = await self._row(media_id)
-        if stored or upstream_id is None:
+        row = await self._row(media_id)
+        if row.stored or row.upstream_id is None:
             return
-        info = await self._gateway.media_info(upstream_id)
-        data = await self._gateway.download(info.url)
-        await self._store.put(media_id, io.BytesIO(data), mime_type)
+        await self._once(f"fetch:{media_id}", lambda: self._fetch(media_id, row.upstream_id, row.mime_type))
+
+    async def _fetch(self, media_id: str, upstream_id: str, mime_type: str) -> None:
+        async with self._slots:
+            info = await self._gateway.media_info(upstream_id)
+            with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spooled:
+                copied = await spool(self._gateway.download(info.url, download_limit(mime_type)), spooled)
+                await self._store.put(media_id, spooled, mime_type)
         async with self._sessions.begin() as session:
             await session.execute(
                 text("UPDATE media SET stored = true, size = :size, sha256 = :sha WHERE id = :id"),
-                {"id": media_id, "size": len(data), "sha": hashlib.sha256(data).hexdigest()},
+                {"id": media_id, "size": copied.size, "sha": copied.sha256},
             )
-        log.info("stored inbound media %s (%d bytes)", media_id, len(data))
+        log.info("stored inbound media %s (%d bytes)", media_id, copied.size)
 
     async def upstream_id_for(self, media_id: str) -> str:
         """The network's id for one of our media objects, uploading it the first time."""
-        upstream_id, mime_type, _ = await self._row(media_id)
-        if upstream_id:
-            return upstream_id
-        data = b"".join([chunk async for chunk in await self._store.read(media_id)])
-        upstream_id = await self._gateway.upload_media(data, mime_type)
+        row = await self._row(media_id)
+        if row.upstream_id:
+            return str(row.upstream_id)
+        upstream_id: str = await self._once(
+            f"upload:{media_id}", lambda: self._upload(media_id, row.mime_type, row.size)
+        )
+        return upstream_id
+
+    async def _upload(self, media_id: str, mime_type: str, size: int | None) -> str:
+        async with self._slots:
+            chunks = await self._store.read(media_id)
+            upstream_id = await self._gateway.upload_media(chunks, size, mime_type)
         async with self._sessions.begin() as session:
             await session.execute(
                 text("UPDATE media SET upstream_id = :up WHERE id = :id"), {"id": media_id, "up": upstream_id}

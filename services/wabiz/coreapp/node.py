@@ -21,6 +21,7 @@ from wabiz.coreapp.leases import Leases
 from wabiz.coreapp.media import MediaBridge
 from wabiz.coreapp.outbox import Outbox, Outgoing
 from wabiz.coreapp.settings_cache import SettingsCache
+from wabiz.coreapp.webhook_client import WebhookClient
 from wabiz.gateway.base import Gateway, UpstreamError
 from wabiz.gateway.cloud import CloudApiGateway
 from wabiz.gateway.sandbox import SandboxGateway
@@ -75,16 +76,17 @@ class Node:
         self.settings = SettingsCache(self.sessions)
         self.account = AccountView()
         self.leases = Leases(config.node_id, config.internal_url)
-        self.media = MediaBridge(self.sessions, self.gateway, self.store)
+        self.media = MediaBridge(self.sessions, self.gateway, self.store, config.media_transfers)
         self.memory = MemoryQueue(config.max_memory_callbacks)
         secret = config.webhook_secret.get_secret_value() if config.webhook_secret else None
+        # Its own connections: the webhook's address is a user's choice, the upstream's is not.
+        self.webhooks = WebhookClient(config.webhook_policy, secret)
         self.deliverer = Deliverer(
             DatabaseQueue(self.sessions),
             self.memory,
             lambda: self.settings.current,
             self.leases.valid_shards,
-            secret,
-            self.http,
+            self.webhooks,
         )
         self.callbacks = Callbacks(lambda: self.settings.current, self.memory, self.deliverer.wake.set)
         self.events = EventHandler(
@@ -219,5 +221,6 @@ class Node:
             async with self.sessions.begin() as session:
                 await self.leases.leave(session)
         await self.http.close()
+        await self.webhooks.close()
         await self.store.close()
         await self.engine.dispose()

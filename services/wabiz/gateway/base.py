@@ -3,11 +3,13 @@
 Two implementations share one wire format: `CloudApiGateway` (Meta's Cloud API) and
 `SandboxGateway` (our simulator, plus its registration and contacts extensions). Callers see one
 error type, `UpstreamError`, whose `retryable` flag is the only thing the sender has to decide on:
-retry later (nothing is lost) or fail the message for good.
+retry later (nothing is lost) or fail the message for good. Media crosses as streams of chunks in
+both directions, so no size of media is ever held whole.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -37,9 +39,9 @@ class RegistrationResult:
 class Gateway(Protocol):
     async def send(self, body: dict[str, Any]) -> str: ...
     async def mark_read(self, upstream_message_id: str) -> None: ...
-    async def upload_media(self, data: bytes, mime_type: str) -> str: ...
+    async def upload_media(self, chunks: AsyncIterable[bytes], size: int | None, mime_type: str) -> str: ...
     async def media_info(self, media_id: str) -> MediaInfo: ...
-    async def download(self, url: str) -> bytes: ...
+    def download(self, url: str, limit: int) -> AsyncIterator[bytes]: ...
     async def check_contacts(self, wa_ids: list[str]) -> dict[str, bool]: ...
     async def request_code(
         self, cc: str, phone_number: str, method: str, cert: str, pin: str | None

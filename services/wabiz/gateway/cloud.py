@@ -2,22 +2,38 @@
 
 Every answer is read whole and parsed here, so callers never see aiohttp or JSON errors: a
 refusal becomes an `UpstreamError` carrying the Cloud error code, and anything that may pass
-(5xx, throttling, timeouts, refused connections, a garbled answer) is marked retryable.
+(5xx, throttling, timeouts, refused connections, a garbled answer) is marked retryable. Media is
+the exception: it streams, uploads from the store's chunks and downloads capped at the limit of
+its type, refused from the declared length when there is one.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 import aiohttp
 import orjson
+from aiohttp.payload import AsyncIterablePayload
 
 from wabiz.gateway.base import MediaInfo, RegistrationResult, UpstreamError
 from wabiz.kit.errors import NotReady
 from wabiz.kit.phone import is_plausible_wa_id
+from wabiz.kit.streams import TooLarge, capped
 
 # Cloud API codes that mean "not now" rather than "never": throughput exceeded, service unavailable.
 RETRYABLE_CODES = frozenset({4, 80007, 130429, 131016})
+MEDIA_CHUNK = 256 * 1024
+# 100 MB at a slow but steady pace takes minutes; a transfer that stalls is cut off by sock_read.
+MEDIA_TIMEOUT = aiohttp.ClientTimeout(total=900, connect=5, sock_read=60)
+
+
+class _Streamed(AsyncIterablePayload):
+    """A form part streamed from chunks; its known size keeps the request's Content-Length."""
+
+    def __init__(self, chunks: AsyncIterable[bytes], size: int | None, content_type: str) -> None:
+        super().__init__(chunks, content_type=content_type)
+        self._size = size
 
 
 class CloudApiGateway:
@@ -70,12 +86,14 @@ class CloudApiGateway:
         body = {"messaging_product": "whatsapp", "status": "read", "message_id": upstream_message_id}
         await self._request("POST", self._url(self._pnid, "messages"), json=body)
 
-    async def upload_media(self, data: bytes, mime_type: str) -> str:
+    async def upload_media(self, chunks: AsyncIterable[bytes], size: int | None, mime_type: str) -> str:
         form = aiohttp.FormData()
         form.add_field("messaging_product", "whatsapp")
         form.add_field("type", mime_type)
-        form.add_field("file", data, content_type=mime_type, filename="media")
-        payload = await self._request("POST", self._url(self._pnid, "media"), data=form)
+        form.add_field("file", _Streamed(chunks, size, mime_type), content_type=mime_type, filename="media")
+        payload = await self._request(
+            "POST", self._url(self._pnid, "media"), data=form, timeout=MEDIA_TIMEOUT
+        )
         return str(required_field(payload, "id"))
 
     async def media_info(self, media_id: str) -> MediaInfo:
@@ -87,12 +105,23 @@ class CloudApiGateway:
             payload.get("file_size"),
         )
 
-    async def download(self, url: str) -> bytes:
+    async def download(self, url: str, limit: int) -> AsyncIterator[bytes]:
+        """The media's bytes; refused for good past `limit` (its type's limit), before reading
+        a byte when the declared length says so."""
         try:
-            async with self._session.get(url, headers=self._auth) as answer:
+            async with self._session.get(url, headers=self._auth, timeout=MEDIA_TIMEOUT) as answer:
                 if answer.status != 200:
                     raise UpstreamError(131052, "Media download error", f"upstream answered {answer.status}")
-                return await answer.read()
+                if (answer.content_length or 0) > limit:
+                    raise TooLarge(limit)
+                async for chunk in capped(answer.content.iter_chunked(MEDIA_CHUNK), limit):
+                    yield chunk
+        except TooLarge:
+            raise UpstreamError(
+                131052,
+                "Media download error",
+                f"the media is larger than the {limit} bytes its type may have",
+            ) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise UpstreamError(131052, "Media download error", str(exc), retryable=True) from exc
 

@@ -1,18 +1,57 @@
 """Settings shared by every deployable, read from `WABIZ_*` environment variables.
 
 Each component extends `CommonConfig` with its own class (one per deployable); secrets are
-`SecretStr` so they never reach a log line or a repr.
+`SecretStr` so they never reach a log line or a repr. Outside development mode a component
+refuses to start with a placeholder secret (a default that is public, such as the sandbox's), or
+an internal token shorter than `MIN_TOKEN_LENGTH`, naming the variable to set.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL
 
-PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", "dev-internal-token"})
+from wabiz.kit.webhook_guard import TargetPolicy, parse_networks
+
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "",
+        "changeme",
+        "change-me",
+        "secret",
+        "dev-internal-token",
+        "sandbox-token",
+        "sandbox-app-secret",
+        "sandbox-verify-token",
+    }
+)
+MIN_TOKEN_LENGTH = 32
+MIB = 1024 * 1024
+
+
+def refuse_placeholders(secrets: dict[str, SecretStr | None]) -> None:
+    """ValueError naming every variable (of `secrets`, by variable name) set to a placeholder."""
+    named = [
+        name
+        for name, value in secrets.items()
+        if value is not None and value.get_secret_value() in PLACEHOLDER_SECRETS
+    ]
+    if named:
+        raise ValueError(
+            f"{', '.join(named)}: placeholder secret outside dev mode; set the real value"
+            " (placeholders are accepted only with WABIZ_DEV_MODE=true)"
+        )
+
+
+def refuse_short_token(name: str, value: SecretStr | None) -> None:
+    if value is None or len(value.get_secret_value()) < MIN_TOKEN_LENGTH:
+        raise ValueError(
+            f"{name} must be at least {MIN_TOKEN_LENGTH} characters outside dev mode"
+            " (for example: python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        )
 
 
 class CommonConfig(BaseSettings):
@@ -35,6 +74,13 @@ class CommonConfig(BaseSettings):
         SecretStr("dev-internal-token"), description="shared secret of WebApp ↔ CoreApp calls"
     )
 
+    webhook_allow_private: str = Field(
+        "", description="networks (CIDR, comma-separated) callbacks may reach besides public addresses"
+    )
+    max_webhook_bytes: int = Field(
+        3 * MIB, ge=1024, description="upstream webhook body cap (Meta's payloads are at most 3 MB)"
+    )
+
     media_backend: Literal["s3", "fs"] = "s3"
     media_dir: str = "./.wabiz/media"
     s3_endpoint: str | None = None
@@ -42,6 +88,17 @@ class CommonConfig(BaseSettings):
     s3_region: str = "us-east-1"
     s3_access_key_id: SecretStr | None = None
     s3_secret_access_key: SecretStr | None = None
+
+    @field_validator("webhook_allow_private")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def webhook_policy(self) -> TargetPolicy:
+        """Where callbacks may go: public addresses, the allowed networks, loopback in dev mode."""
+        return TargetPolicy(allow_loopback=self.dev_mode, allowed=parse_networks(self.webhook_allow_private))
 
     def database_dsn(self) -> str:
         """The SQLAlchemy URL: `WABIZ_DATABASE_URL`, or one built (and escaped) from the parts, which
@@ -59,8 +116,13 @@ class CommonConfig(BaseSettings):
             query={"sslmode": self.database_sslmode},
         ).render_as_string(hide_password=False)
 
+    def named_secrets(self) -> dict[str, SecretStr | None]:
+        """This deployable's secrets by variable name; subclasses add theirs."""
+        return {"WABIZ_INTERNAL_TOKEN": self.internal_token}
+
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> CommonConfig:
-        if not self.dev_mode and self.internal_token.get_secret_value() in PLACEHOLDER_SECRETS:
-            raise ValueError("WABIZ_INTERNAL_TOKEN must be set to a real secret outside dev mode")
+        if not self.dev_mode:
+            refuse_placeholders(self.named_secrets())
+            refuse_short_token("WABIZ_INTERNAL_TOKEN", self.internal_token)
         return self

@@ -18,6 +18,7 @@ from fastapi.responses import Response
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from wabiz.kit import signing
 from wabiz.kit.envelope import failure
 from wabiz.kit.errors import (
     AccessDenied,
@@ -26,9 +27,11 @@ from wabiz.kit.errors import (
     InternalError,
     InvalidRequest,
     NotFound,
+    PayloadTooLarge,
     Unauthorized,
 )
 from wabiz.kit.serving import ServerLimits, limited_protocol
+from wabiz.kit.streams import TooLarge, read_at_most
 from wabiz.kit.validation import error_from_validation
 
 log = logging.getLogger(__name__)
@@ -89,19 +92,42 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
+def _refuse_declared_oversize(request: Request, limit: int) -> None:
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"request body larger than {limit} bytes")
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The raw body, or 413: from its Content-Length before a byte is read, else once the stream
+    passes `limit`; never more than `limit` bytes are held."""
+    _refuse_declared_oversize(request, limit)
+    try:
+        return await read_at_most(request.stream(), limit)
+    except TooLarge:
+        raise PayloadTooLarge(f"request body larger than {limit} bytes") from None
+
+
+async def read_signed_body(request: Request, limit: int) -> tuple[bytes, str]:
+    """A webhook's body and its `X-Hub-Signature-256`, refused as early as each check allows: the
+    size from the headers, then a missing or malformed signature, both before reading the body.
+    Verifying the signature needs the whole body, so that is the caller's, after this."""
+    _refuse_declared_oversize(request, limit)
+    signature = request.headers.get(signing.HEADER)
+    if signature is None or not signing.well_formed(signature):
+        raise Unauthorized(f"bad or missing {signing.HEADER}")
+    return await read_body(request, limit), signature
+
+
 async def json_body(request: Request, limit: int = 1024 * 1024) -> Any:
     """The parsed JSON body, or 1025 for malformed JSON, a wrong content type or an oversize body."""
     content_type = request.headers.get("content-type", "application/json")
     if not content_type.split(";")[0].strip().endswith("json"):
         raise InvalidRequest("Content-Type must be application/json")
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise InvalidRequest(f"request body larger than {limit} bytes")
-    raw = b""
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > limit:
-            raise InvalidRequest(f"request body larger than {limit} bytes")
+    try:
+        raw = await read_body(request, limit)
+    except PayloadTooLarge as exc:  # the REST contract answers 400 for an oversize JSON body
+        raise InvalidRequest(exc.details) from None
     if not raw:
         raise InvalidRequest("the request body is empty; a JSON object is expected")
     try:

@@ -11,7 +11,15 @@ import os
 import secrets
 from pathlib import Path
 
-NAMES = ("internal_token", "sandbox_token", "app_secret", "verify_token", "api_key", "webhook_secret")
+NAMES = (
+    "internal_token",
+    "sandbox_token",
+    "app_secret",
+    "verify_token",
+    "api_key",
+    "webhook_secret",
+    "sandbox_control_token",
+)
 
 
 def load_or_create(path: Path) -> dict[str, str]:

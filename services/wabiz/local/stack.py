@@ -92,6 +92,7 @@ class Stack:
                 "WABIZ_SANDBOX_PORT": "",
                 "WABIZ_SANDBOX_TOKEN": self.secrets["sandbox_token"],
                 "WABIZ_SANDBOX_APP_SECRET": self.secrets["app_secret"],
+                "WABIZ_SANDBOX_CONTROL_TOKEN": self.secrets["sandbox_control_token"],
             },
         )
         sandbox.env["WABIZ_SANDBOX_PORT"] = str(sandbox.port)

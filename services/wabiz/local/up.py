@@ -49,6 +49,7 @@ def _banner(stack: Stack, endpoints_file: Path) -> str:
             "First login sets the admin password (the built-in admin starts with password 'secret'):",
             f"  curl -s -X POST -u admin:secret {webapp}/v1/users/login \\",
             "       -H 'Content-Type: application/json' -d '{\"new_password\": \"<Your-Pass1!>\"}'",
+            f"Generated secrets (sandbox control token, webhook secret): {stack.data_dir / 'secrets.json'}",
             f"Logs: {stack.data_dir / 'logs'}   Stop: Ctrl-C",
             "",
         ]

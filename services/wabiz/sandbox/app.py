@@ -3,6 +3,8 @@
 Routes are thin: the simulation lives in `network.py`, the rules in `rules.py`/`templates.py`,
 event delivery in `events.py`. Cloud API routes answer errors in the Cloud API's shape (that is
 what the CoreApp's gateway parses); control routes answer `{"error": <why>}`, as a test tool should.
+Cloud API routes take the upstream token; control routes, which can fake any customer, their own
+bearer (`WABIZ_SANDBOX_CONTROL_TOKEN`; open only in development mode without one).
 """
 
 from __future__ import annotations
@@ -48,6 +50,20 @@ def _token_check(sandbox: Sandbox) -> Callable[[Request], Awaitable[None]]:
         given = request.headers.get("authorization", "").encode()
         if not hmac.compare_digest(given, expected):
             raise CloudError(401, 190, "Invalid OAuth access token - Cannot parse access token")
+
+    return authorized
+
+
+def _control_check(sandbox: Sandbox) -> Callable[[Request], Awaitable[None]]:
+    token = sandbox.config.control_token
+    expected = ("Bearer " + token.get_secret_value()).encode() if token else None
+
+    async def authorized(request: Request) -> None:
+        given = request.headers.get("authorization", "").encode()
+        if expected is not None and not hmac.compare_digest(given, expected):
+            raise ControlError(
+                "the control API needs Authorization: Bearer $WABIZ_SANDBOX_CONTROL_TOKEN", 401
+            )
 
     return authorized
 
@@ -106,12 +122,18 @@ def _cloud_routes(sandbox: Sandbox) -> APIRouter:
     return router
 
 
-def _control_routes(sandbox: Sandbox) -> APIRouter:
+def _health_routes() -> APIRouter:
     router = APIRouter()
 
     @router.get("/healthz")
     async def healthz() -> JSON:
         return JSON({"status": "ok"})
+
+    return router
+
+
+def _control_routes(sandbox: Sandbox) -> APIRouter:
+    router = APIRouter(dependencies=[Depends(_control_check(sandbox))])
 
     @router.post("/control/inbound")
     async def inbound(request: Request) -> JSON:
@@ -190,6 +212,7 @@ def create_app(config: SandboxConfig) -> FastAPI:
     app = FastAPI(title="wabiz sandbox", lifespan=lifespan, openapi_url=None)
     app.state.sandbox = sandbox
     _install_error_handlers(app)
+    app.include_router(_health_routes())
     app.include_router(_control_routes(sandbox))
     app.include_router(_cloud_routes(sandbox))
     return app

@@ -20,6 +20,7 @@ from wabiz.kit.db import make_engine, make_sessionmaker
 from wabiz.kit.storage import MediaStore, make_store
 from wabiz.webapp.auth import TokenCache
 from wabiz.webapp.config import WebAppConfig
+from wabiz.webapp.contacts.background import BackgroundChecks
 from wabiz.webapp.contacts.known_invalid import KnownInvalid
 from wabiz.webapp.coreapp_client import CoreAppClient
 from wabiz.webapp.health.metrics import WebAppMetrics
@@ -72,6 +73,7 @@ class AppState:
     background: Background
     hasher: PasswordHasher
     throttle: LoginThrottle
+    contact_checks: BackgroundChecks
 
 
 def _http_session(config: WebAppConfig) -> aiohttp.ClientSession:
@@ -99,6 +101,7 @@ async def open_state(config: WebAppConfig, metrics: WebAppMetrics) -> AsyncItera
     store = make_store(config)
     http = _http_session(config)
     shard_maps = ShardMapCache(sessions)
+    background = Background()
     state = AppState(
         config=config,
         engine=engine,
@@ -112,7 +115,8 @@ async def open_state(config: WebAppConfig, metrics: WebAppMetrics) -> AsyncItera
         tokens=TokenCache(config.token_cache_seconds),
         known_invalid=KnownInvalid(sessions),
         metrics=metrics,
-        background=Background(),
+        background=background,
+        contact_checks=BackgroundChecks(background.spawn),
         hasher=PasswordHasher(config.password_hash_concurrency, config.password_hash_queue),
         throttle=_login_throttle(config),
     )

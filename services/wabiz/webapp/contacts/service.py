@@ -1,8 +1,9 @@
 """Is this number on WhatsApp? Answered from the `contacts` table (7 days), else by a CoreApp.
 
 With `blocking: "no_wait"` numbers not in the cache are answered `processing` and checked in the
-background, so the next request finds them; with `"wait"` the answer waits for the check, and a
-number the CoreApp gave no verdict on is `failed`. Input that is not a dialable number of
+background (bounded: `background.py`; a number that does not fit is `failed`), so the next
+request finds them; with `"wait"` the answer waits for the check, and a number the CoreApp gave
+no verdict on is `failed`. Input that is not a dialable number of
 plausible length is `invalid` without asking anyone.
 """
 
@@ -87,5 +88,5 @@ async def check_contacts(state: AppState, request: ContactsCheck) -> list[dict[s
         return contact_results(request.contacts, known)
     if request.blocking == "wait":
         return contact_results(request.contacts, known | await verify(state, unknown))
-    state.background.spawn(verify(state, unknown), "contacts-check")
-    return contact_results(request.contacts, known, pending=frozenset(unknown))
+    pending = state.contact_checks.submit(unknown, lambda wa_ids: verify(state, wa_ids))
+    return contact_results(request.contacts, known, pending=pending)

@@ -1,8 +1,8 @@
-"""Which media types are accepted and how large each may be (contract §6).
+"""Which uploads are accepted and how large each may be (the limits: `kit.media_types`).
 
-Types the network knows as image, audio, video or sticker have their own limits; any other MIME
-type is a document (100 MB, so in practice the upload cap). An image, audio or video type the
-network cannot show (`image/gif`, …) is refused rather than silently sent as a document.
+Any MIME type the network does not list is a document (100 MB, so in practice the upload cap). An
+image, audio or video type the network cannot show (`image/gif`, …) is refused rather than
+silently sent as a document.
 """
 
 from __future__ import annotations
@@ -12,23 +12,8 @@ import re
 from dataclasses import dataclass
 
 from wabiz.kit.errors import InvalidParameter, MissingParameter, PayloadTooLarge
+from wabiz.kit.media_types import DOCUMENT_LIMIT, KINDS, canonical
 
-KB, MB = 1024, 1024 * 1024
-OPUS = "audio/ogg; codecs=opus"
-KINDS: dict[str, tuple[str, int]] = {
-    "image/jpeg": ("image", 5 * MB),
-    "image/png": ("image", 5 * MB),
-    "audio/aac": ("audio", 16 * MB),
-    "audio/mp4": ("audio", 16 * MB),
-    "audio/amr": ("audio", 16 * MB),
-    "audio/mpeg": ("audio", 16 * MB),
-    "audio/ogg": ("audio", 16 * MB),
-    OPUS: ("audio", 16 * MB),
-    "video/mp4": ("video", 16 * MB),
-    "video/3gpp": ("video", 16 * MB),
-    "image/webp": ("sticker", 500 * KB),  # animated stickers; static ones are meant to be ≤ 100 KB
-}
-DOCUMENT_LIMIT = 100 * MB
 NOT_DOCUMENTS = ("image/", "audio/", "video/")
 _NAME = r"[a-z0-9][a-z0-9!#$&^_.+\-]*"
 _MIME = re.compile(rf"^{_NAME}/{_NAME}$")
@@ -40,15 +25,6 @@ class MediaRule:
     mime_type: str
     kind: str
     limit: int
-
-
-def canonical(content_type: str) -> str:
-    """`Image/PNG; charset=x` → `image/png`; keeps the one parameter that matters (opus)."""
-    base, _, params = content_type.partition(";")
-    base = base.strip().lower()
-    if base == "audio/ogg" and "opus" in params.lower():
-        return OPUS
-    return base
 
 
 def media_rule(content_type: str | None) -> MediaRule:

@@ -24,7 +24,10 @@ async def get_settings(admin: AdminUser, session: Session) -> JSON:
 @router.patch("", openapi_extra=documented(ApplicationSettings), responses=errors(400, 403))
 async def patch_settings(admin: AdminUser, request: Request, state: State, session: Session) -> JSON:
     patch = await json_body(request, state.config.max_json_bytes)
-    settings = await service.patch_settings(session, patch, state.config.insecure_webhooks_allowed)
+    config = state.config
+    settings = await service.patch_settings(
+        session, patch, config.insecure_webhooks_allowed, config.webhook_policy
+    )
     return JSON(ok(settings=service.rendered(settings)))
 
 

@@ -14,6 +14,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wabiz.kit.appsettings import ApplicationSettings, apply_patch, check_webhook_url, validate
+from wabiz.kit.errors import InvalidParameter
+from wabiz.kit.webhook_guard import TargetPolicy, url_refusal
 
 NAME = "application"
 _SELECT = text("SELECT value FROM settings WHERE name = :n")
@@ -40,13 +42,19 @@ async def _write(session: AsyncSession, overrides: dict[str, Any]) -> None:
     )
 
 
-async def patch_settings(session: AsyncSession, patch: Any, allow_insecure: bool) -> ApplicationSettings:
-    """Merge `patch` into the stored overrides; 1009/1010 naming the field when it does not fit."""
+async def patch_settings(
+    session: AsyncSession, patch: Any, allow_insecure: bool, targets: TargetPolicy
+) -> ApplicationSettings:
+    """Merge `patch` into the stored overrides; 1009/1010 naming the field when it does not fit,
+    also when the webhook URL leads where callbacks may not go (`kit.webhook_guard`)."""
     merged = apply_patch(await stored_overrides(session, for_update=True), patch)
     settings = validate(merged)
-    problem = check_webhook_url(settings.webhooks.url, allow_insecure)
+    url = settings.webhooks.url
+    problem = check_webhook_url(url, allow_insecure)
     if problem is not None:
         raise problem
+    if url is not None and (refused := await url_refusal(url, targets)):
+        raise InvalidParameter(f"webhooks.url is refused: {refused}")
     await _write(session, merged)
     return settings
 
