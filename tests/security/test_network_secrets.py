@@ -107,3 +107,12 @@ def test_development_mode_keeps_the_placeholders_and_warns_of_unsigned_callbacks
     production = start("coreapp", INTERNAL | UPSTREAM)
     assert "invalid configuration" not in production.stderr
     assert "WABIZ_WEBHOOK_SECRET is not set" in production.stderr
+
+
+def test_the_migration_job_needs_no_internal_token() -> None:
+    """The operator gives the migration Job only the database credentials and the admin password:
+    outside development mode, `wabiz migrate` must get past its configuration without the
+    WebApp ↔ CoreApp token (and then fail on the unreachable database)."""
+    outcome = start("migrate", {"WABIZ_ADMIN_PASSWORD": "Adm1n-Passw0rd!"})
+    assert "invalid configuration" not in outcome.stderr, outcome.stderr[-2000:]
+    assert outcome.returncode != 0, "the database is unreachable"

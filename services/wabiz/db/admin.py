@@ -28,6 +28,8 @@ ADMIN = "admin"
 
 
 class MigrateConfig(CommonConfig):
+    uses_internal_token = False
+
     admin_password: SecretStr | None = Field(
         None, description="the built-in admin's password, applied after the migrations"
     )

@@ -8,7 +8,7 @@ an internal token shorter than `MIN_TOKEN_LENGTH`, naming the variable to set.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,6 +74,9 @@ class CommonConfig(BaseSettings):
         SecretStr("dev-internal-token"), description="shared secret of WebApp ↔ CoreApp calls"
     )
 
+    # Only the WebApp and the CoreApps talk to each other; a one-shot job need not hold the token.
+    uses_internal_token: ClassVar[bool] = True
+
     webhook_allow_private: str = Field(
         "", description="networks (CIDR, comma-separated) callbacks may reach besides public addresses"
     )
@@ -118,11 +121,12 @@ class CommonConfig(BaseSettings):
 
     def named_secrets(self) -> dict[str, SecretStr | None]:
         """This deployable's secrets by variable name; subclasses add theirs."""
-        return {"WABIZ_INTERNAL_TOKEN": self.internal_token}
+        return {"WABIZ_INTERNAL_TOKEN": self.internal_token} if self.uses_internal_token else {}
 
     @model_validator(mode="after")
     def _refuse_placeholders(self) -> CommonConfig:
         if not self.dev_mode:
             refuse_placeholders(self.named_secrets())
-            refuse_short_token("WABIZ_INTERNAL_TOKEN", self.internal_token)
+            if self.uses_internal_token:
+                refuse_short_token("WABIZ_INTERNAL_TOKEN", self.internal_token)
         return self
