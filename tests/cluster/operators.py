@@ -132,6 +132,22 @@ class Operator:
                 total += float(match.group(2))
         return total
 
+    def wait_serving(self, timeout: float = 60) -> None:
+        """Until `/healthz` answers: the process is up (and, on the previous release, kopf too)."""
+        health = self.metrics_url.replace("/metrics", "/healthz")
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(
+                    f"the operator exited ({self.process.returncode}):\n{self.text()[-3000:]}"
+                )
+            try:
+                with urllib.request.urlopen(health, timeout=2):  # noqa: S310 (local test URL)
+                    return
+            except OSError:
+                time.sleep(0.3)
+        raise AssertionError(f"the operator did not serve {health} within {timeout}s:\n{self.text()[-3000:]}")
+
     def stop(self) -> None:
         self.process.terminate()
         try:
@@ -171,7 +187,9 @@ def start_operator(
             stderr=subprocess.STDOUT,
             cwd=workdir,
         )
-    return Operator(process, log, f"http://127.0.0.1:{port}/metrics")
+    operator = Operator(process, log, f"http://127.0.0.1:{port}/metrics")
+    operator.wait_serving()
+    return operator
 
 
 def get(cluster: ControlPlane, namespace: str, *what: str) -> Any:

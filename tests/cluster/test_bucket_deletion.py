@@ -36,6 +36,13 @@ def exists(s3: LocalS3, bucket: str) -> bool:
 
 def create(cluster: ControlPlane, namespace: str, s3: LocalS3, bucket: str) -> None:
     s3_secret(cluster, namespace)
+    database = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": "db"},
+        "stringData": {"username": "u", "password": "p"},
+    }
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(database))
     client = {
         "apiVersion": "wabiz.io/v1alpha1",
         "kind": "WhatsAppClient",
@@ -47,7 +54,7 @@ def create(cluster: ControlPlane, namespace: str, s3: LocalS3, bucket: str) -> N
                     "host": "127.0.0.1",
                     "port": 1,
                     "sslMode": "disable",
-                    "credentialsSecretRef": {"name": "media-credentials"},
+                    "credentialsSecretRef": {"name": "db"},
                 }
             },
             "media": {

@@ -276,13 +276,10 @@ def test_generated_secrets_are_never_regenerated_while_their_data_exists(
         what="Reconciled=False (SecretLost)",
     )
     assert get(cluster, namespace, "secret", "acme-secrets") is None, "no new values were generated"
-    restore = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "acme-secrets"},
-        "data": generated["data"],
-    }
-    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(restore))
+    # Restored as a backup tool restores it: data, labels and owner references.
+    for key in ("resourceVersion", "uid", "creationTimestamp", "managedFields"):
+        generated["metadata"].pop(key, None)
+    cluster.kubectl("create", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(generated))
     eventually(lambda: settled(cluster, namespace, "acme"), timeout=READY, what="settled once restored")
     assert secret_data(cluster, namespace, "acme-secrets") == generated["data"]
 
