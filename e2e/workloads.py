@@ -65,7 +65,9 @@ def receiver() -> list[dict[str, Any]]:
 
 
 def credentials(name: str, data: dict[str, str]) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name}, "stringData": data}
+    """A Secret shared with every WhatsAppClient of its namespace (label `wabiz.io/client`)."""
+    metadata = {"name": name, "labels": {"wabiz.io/client": "*"}}
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "stringData": data}
 
 
 def client(name: str, database: dict[str, Any]) -> dict[str, Any]:

@@ -38,6 +38,7 @@ class IngressSpec(_Spec):
     host: str | None = None
     class_name: str | None = None
     tls_secret_name: str | None = None
+    annotations: dict[str, str] | None = None
 
 
 class WebAppSpec(_Spec):
@@ -133,6 +134,7 @@ class WebhookStatuses(_Spec):
 class WebhooksSpec(_Spec):
     url: str | None = None
     allow_insecure: bool = False
+    allow_private_networks: list[str] | None = None
     secret_ref: WebhookSecretRef | None = None
     max_concurrent_requests: Literal[6, 12, 18, 24] = 6
     statuses: WebhookStatuses = WebhookStatuses()
@@ -163,6 +165,10 @@ class UpstreamSpec(_Spec):
     cloud: CloudUpstream | None = None
 
 
+class NetworkPolicySpec(_Spec):
+    enabled: bool = True
+
+
 class PlacementSpec(_Spec):
     node_selector: dict[str, str] | None = None
     tolerations: list[Obj] | None = None
@@ -178,6 +184,7 @@ class ClientSpec(_Spec):
     media: MediaSpec
     webhooks: WebhooksSpec = WebhooksSpec()
     upstream: UpstreamSpec = UpstreamSpec(sandbox=SandboxUpstream())
+    network_policy: NetworkPolicySpec = NetworkPolicySpec()
     placement: PlacementSpec = PlacementSpec()
 
 

@@ -212,16 +212,25 @@ def pod_uids(cluster: ControlPlane, namespace: str, component: str) -> set[str]:
     return {p["metadata"]["uid"] for p in pods["items"] if not p["metadata"].get("deletionTimestamp")}
 
 
-def s3_secret(cluster: ControlPlane, namespace: str, name: str = "media-credentials") -> None:
-    cluster.kubectl(
-        "create",
-        "secret",
-        "generic",
-        name,
-        "-n",
-        namespace,
-        f"--from-literal=accessKeyId={ACCESS_KEY}",
-        f"--from-literal=secretAccessKey={SECRET_KEY}",
+def shared_secret(
+    cluster: ControlPlane, namespace: str, name: str, data: dict[str, str], shared: bool = True
+) -> None:
+    """A Secret for a client to use: shared with every client of the namespace (`wabiz.io/client`)."""
+    labels = {"wabiz.io/client": "*"} if shared else {}
+    secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {"name": name, "labels": labels},
+        "stringData": data,
+    }
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(secret))
+
+
+def s3_secret(
+    cluster: ControlPlane, namespace: str, name: str = "media-credentials", shared: bool = True
+) -> None:
+    shared_secret(
+        cluster, namespace, name, {"accessKeyId": ACCESS_KEY, "secretAccessKey": SECRET_KEY}, shared
     )
 
 

@@ -10,7 +10,7 @@ import boto3
 import pytest
 import yaml
 
-from tests.cluster.operators import Operator, get, s3_secret
+from tests.cluster.operators import Operator, get, s3_secret, shared_secret
 from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
 from wabiz.local.s3 import ACCESS_KEY, SECRET_KEY, LocalS3
@@ -36,13 +36,7 @@ def exists(s3: LocalS3, bucket: str) -> bool:
 
 def create(cluster: ControlPlane, namespace: str, s3: LocalS3, bucket: str) -> None:
     s3_secret(cluster, namespace)
-    database = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "db"},
-        "stringData": {"username": "u", "password": "p"},
-    }
-    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(database))
+    shared_secret(cluster, namespace, "db", {"username": "u", "password": "p"})
     client = {
         "apiVersion": "wabiz.io/v1alpha1",
         "kind": "WhatsAppClient",

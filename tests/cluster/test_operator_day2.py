@@ -17,7 +17,9 @@ from tests.cluster.operators import (
     get,
     patch_spec,
     pod_uids,
+    s3_secret,
     settled,
+    shared_secret,
 )
 from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
@@ -88,8 +90,7 @@ def test_children_the_spec_no_longer_wants_are_deleted(
     assert any("Ingress/acme-webapp" in e["message"] for e in events(cluster, namespace, "Pruned"))
 
     cloud = {"token": "t" * 40, "appSecret": "s" * 40}
-    secret = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "cloud"}, "stringData": cloud}
-    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(secret))
+    shared_secret(cluster, namespace, "cloud", cloud)
     switch = {
         "sandbox": None,
         "cloud": {
@@ -319,3 +320,22 @@ def test_a_client_created_again_finds_its_database_and_its_password(
 
     ready_client(cluster, namespace, s3)
     assert secret_data(cluster, namespace, "acme-postgres") == password, "the same password for the same data"
+
+
+def test_a_secret_must_be_shared_with_the_client(
+    cluster: ControlPlane, operator: Operator, namespace: str, s3: LocalS3
+) -> None:
+    """Pointing a client at somebody else's Secret gets nothing out of it until its owner labels it."""
+    s3_secret(cluster, namespace, shared=False)
+    create_managed_client(cluster, namespace, s3)
+    eventually(
+        lambda: (
+            conditions(cluster, namespace, "acme").get("Reconciled", {}).get("reason") == "SecretNotShared"
+        ),
+        timeout=60,
+        what="Reconciled=False (SecretNotShared)",
+    )
+    assert "wabiz.io/client=acme" in conditions(cluster, namespace, "acme")["Reconciled"]["message"]
+    assert get(cluster, namespace, "deployment", "acme-webapp") is None, "no pod got the values"
+    cluster.kubectl("label", "secret", "media-credentials", "-n", namespace, "wabiz.io/client=acme")
+    eventually(lambda: settled(cluster, namespace, "acme"), timeout=READY, what="settled once shared")

@@ -7,7 +7,7 @@ import psycopg
 import yaml
 
 from tests.cluster import operators
-from tests.cluster.operators import Operator, create_managed_client, get
+from tests.cluster.operators import Operator, create_managed_client, get, s3_secret, shared_secret
 from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
 from tests.tooling.scenarios import assert_database_alone, assert_spread
@@ -96,26 +96,8 @@ def test_external_database_and_bucket_deletion_policy(
     """External mode against a real PostgreSQL (the database is created); Delete policy removes
     the bucket when the resource goes."""
     password = postgres.password_file.read_text().strip()
-    cluster.kubectl(
-        "create",
-        "secret",
-        "generic",
-        "db",
-        "-n",
-        namespace,
-        "--from-literal=username=wabiz",
-        f"--from-literal=password={password}",
-    )
-    cluster.kubectl(
-        "create",
-        "secret",
-        "generic",
-        "media",
-        "-n",
-        namespace,
-        f"--from-literal=accessKeyId={ACCESS_KEY}",
-        f"--from-literal=secretAccessKey={SECRET_KEY}",
-    )
+    shared_secret(cluster, namespace, "db", {"username": "wabiz", "password": password})
+    s3_secret(cluster, namespace, "media")
     client = {
         "apiVersion": "wabiz.io/v1alpha1",
         "kind": "WhatsAppClient",

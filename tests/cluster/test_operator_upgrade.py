@@ -115,7 +115,7 @@ def test_helm_upgrade_from_the_previous_release(
         )
         old = start_operator(cluster, tmp_path / "old", source=previous, account=ACCOUNT)
         try:
-            s3_secret(cluster, namespace)
+            s3_secret(cluster, namespace, shared=False)  # 0.1.0 asked for no label
             create_managed_client(cluster, namespace, s3)
             external_client(cluster, namespace, s3, postgres)
             for name in ("acme", "ext"):
@@ -156,6 +156,9 @@ def test_helm_upgrade_from_the_previous_release(
                     timeout=60,
                     what="more passes",
                 )
+            assert get(cluster, namespace, "wac", "acme")["status"]["grandfatheredSecrets"] == [
+                "media-credentials"
+            ]
             assert {component: pod_uids(cluster, namespace, component) for component in COMPONENTS} == pods
             assert workloads(cluster, namespace) == before, "no workload was rewritten"
 

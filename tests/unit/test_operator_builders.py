@@ -233,6 +233,14 @@ def test_ingress_only_when_enabled() -> None:
     ingress = webapp.build_webapp_ingress(client)
     assert ingress is not None
     assert ingress["spec"]["tls"][0]["hosts"] == ["wa.example"]
+    issued = load(
+        "managed.yaml",
+        webapp={"ingress": {"enabled": True, "annotations": {"cert-manager.io/cluster-issuer": "le"}}},
+    )
+    annotated = webapp.build_webapp_ingress(issued)
+    assert annotated is not None and annotated["metadata"]["annotations"] == {
+        "cert-manager.io/cluster-issuer": "le"
+    }
 
 
 def test_in_cluster_urls_use_service_ports() -> None:
@@ -240,3 +248,41 @@ def test_in_cluster_urls_use_service_ports() -> None:
     assert data["WABIZ_SANDBOX_WEBHOOK_URL"] == "http://acme-webapp.shop.svc:80/upstream/webhook"
     assert data["WABIZ_SANDBOX_PUBLIC_URL"] == "http://acme-sandbox.shop.svc:9092"
     assert data["WABIZ_UPSTREAM_URL"] == "http://acme-sandbox.shop.svc:9092"
+
+
+def policies(client: Client) -> dict[str, dict[str, Any]]:
+    from wabiz_operator.resources.networkpolicy import build_network_policies
+
+    return {p["metadata"]["name"]: p["spec"] for p in build_network_policies(client)}
+
+
+def sources(policy: dict[str, Any]) -> Any:
+    return policy["ingress"][0].get("from")
+
+
+def test_network_policies_let_in_only_who_needs_in() -> None:
+    found = policies(load("managed.yaml"))
+    assert set(found) == {"acme-webapp", "acme-coreapp", "acme-database", "acme-sandbox"}
+    assert sources(found["acme-webapp"]) is None, "the public surface"
+    coreapp_from = sources(found["acme-coreapp"])[0]["podSelector"]["matchExpressions"][0]["values"]
+    assert coreapp_from == ["webapp", "coreapp"]
+    database_from = sources(found["acme-database"])[0]["podSelector"]["matchExpressions"][0]["values"]
+    assert database_from == ["webapp", "coreapp", "migrate"], "the migration Job reaches the database"
+    assert sources(found["acme-sandbox"]) == [{"podSelector": {}}], "its namespace only"
+    assert all(p["policyTypes"] == ["Ingress"] for p in found.values())
+    external = policies(load("external.yaml"))
+    assert set(external) == {"globex-webapp", "globex-coreapp"}
+    assert policies(load("managed.yaml", networkPolicy={"enabled": False})) == {}
+
+
+def test_private_webhook_networks_reach_the_pods() -> None:
+    client = load(
+        "managed.yaml",
+        webhooks={
+            "url": "http://receiver:9093/webhook",
+            "allowInsecure": True,
+            "allowPrivateNetworks": ["10.96.0.0/12", "192.168.0.0/16"],
+        },
+    )
+    assert build_configmap(client)["data"]["WABIZ_WEBHOOK_ALLOW_PRIVATE"] == "10.96.0.0/12,192.168.0.0/16"
+    assert "WABIZ_WEBHOOK_ALLOW_PRIVATE" not in build_configmap(load("managed.yaml"))["data"]

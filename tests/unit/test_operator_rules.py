@@ -182,3 +182,22 @@ def test_lease_rules() -> None:
     assert election.may_take({**fresh, "holderIdentity": None}, "b", now), "released"
     renewed = election.held_spec(fresh, "a", 15, now + timedelta(seconds=5))
     assert renewed["acquireTime"] == fresh["acquireTime"] and renewed["leaseTransitions"] == 1
+
+
+def test_only_clients_of_the_previous_operator_keep_unshared_secrets() -> None:
+    from wabiz_operator.client import Client
+    from wabiz_operator.reconcile.references import legacy_grandfathering, shared_with
+
+    def client(status: dict[str, Any]) -> Client:
+        body = {"metadata": {"name": "acme", "namespace": "n", "uid": "u"}, "spec": MINIMAL, "status": status}
+        return Client.from_body(body)
+
+    assert legacy_grandfathering(client({"observedGeneration": 4})) == ["m"], "0.1.0 wrote no version"
+    assert legacy_grandfathering(client({})) is None, "a new client"
+    assert legacy_grandfathering(client({"observedGeneration": 4, "version": "0.2.0"})) is None
+    secret = {"metadata": {"name": "m", "labels": {}}}
+    assert not shared_with(secret, client({"version": "0.2.0"}))
+    assert shared_with(secret, client({"grandfatheredSecrets": ["m"]}))
+    assert shared_with({"metadata": {"name": "m", "labels": {"wabiz.io/client": "acme"}}}, client({}))
+    assert shared_with({"metadata": {"name": "m", "labels": {"wabiz.io/client": "*"}}}, client({}))
+    assert not shared_with({"metadata": {"name": "m", "labels": {"wabiz.io/client": "other"}}}, client({}))

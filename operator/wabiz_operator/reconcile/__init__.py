@@ -1,6 +1,7 @@
 """One reconcile pass: desired children applied in order, dependencies checked, status computed.
 
-Order: generated Secrets and the user's referenced Secrets; the ConfigMap; the managed database;
+Order: generated Secrets and the user's referenced Secrets; the ConfigMap and NetworkPolicies; the
+managed database;
 database and bucket checks; the migration Job for the image the client should run; the app
 workloads (on the new image only once its migration succeeded, else on the one already running);
 the WebApp's settings; pruning of what the spec no longer wants. Errors raise `ReconcileError`
@@ -9,6 +10,7 @@ the WebApp's settings; pruning of what the spec no longer wants. Errors raise `R
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from wabiz_operator import versions
@@ -16,10 +18,11 @@ from wabiz_operator.client import Client
 from wabiz_operator.reconcile import dependencies, migrations, observing, prune, secrets, settings, workloads
 from wabiz_operator.reconcile.applying import apply, apply_workload
 from wabiz_operator.reconcile.context import Context, Obj, Pass
-from wabiz_operator.reconcile.references import read_references
+from wabiz_operator.reconcile.references import legacy_grandfathering, read_references
 from wabiz_operator.resources import database
 from wabiz_operator.resources.common import image_tag
 from wabiz_operator.resources.configmap import build_configmap, webapp_url
+from wabiz_operator.resources.networkpolicy import build_network_policies
 from wabiz_operator.resources.secrets import database_secret_name, generated_secret_name
 from wabiz_operator.rollout import inputs_fingerprint
 from wabiz_operator.status import Check, conditions
@@ -68,15 +71,22 @@ async def _serving_image(ctx: Context, p: Pass) -> str | None:
 
 
 async def reconcile(ctx: Context, client: Client) -> Outcome:
+    legacy = legacy_grandfathering(client)
+    if legacy is not None:
+        client = dataclasses.replace(client, status={**client.status, "grandfatheredSecrets": legacy})
     p = Pass(client)
+    if "grandfatheredSecrets" in client.status:
+        p.status["grandfatheredSecrets"] = client.status["grandfatheredSecrets"]
     generated = await secrets.ensure(ctx, client)
     referenced = await read_references(ctx, client)
     secret_data = {generated_secret_name(client): generated.values, **referenced}
     if generated.database is not None:
         secret_data[database_secret_name(client)] = generated.database
-    configmap = build_configmap(client)
-    await apply(ctx, client, configmap)
-    wanted = [configmap, *await _database_children(ctx, client)]
+    # Policies first: nothing of the client's runs a moment without them.
+    foundation = [build_configmap(client), *build_network_policies(client)]
+    for obj in foundation:
+        await apply(ctx, client, obj)
+    wanted = [*foundation, *await _database_children(ctx, client)]
     p.checks["DatabaseReady"] = await dependencies.check_database(ctx, client, referenced)
     if client.spec.database.managed is not None and not p.checks["DatabaseReady"].ok:
         p.wait("the managed database")

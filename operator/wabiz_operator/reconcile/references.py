@@ -2,6 +2,13 @@
 
 A missing Secret or key is a permanent error naming the field that refers to it, so the condition
 says exactly what to fix; the values feed the checks (database, bucket) and the pods' checksums.
+
+A Secret must also be *shared* with the client by whoever owns it: labelled `wabiz.io/client` with
+the client's name (or `*` for every client of its namespace). Otherwise anyone allowed to write a
+WhatsAppClient could point one at any Secret of the namespace and have its values sent to an
+endpoint of their choosing: the bucket and database checks connect there, and the pods get the
+values. Clients that ran before the operator asked for this keep the Secrets they already used
+(`status.grandfatheredSecrets`): those values reached their pods long ago.
 """
 
 from __future__ import annotations
@@ -9,11 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wabiz_operator.client import Client
-from wabiz_operator.errors import missing_reference
+from wabiz_operator.errors import ReconcileError, missing_reference
 from wabiz_operator.kube import decode_secret
 from wabiz_operator.reconcile.applying import read
-from wabiz_operator.reconcile.context import Context
+from wabiz_operator.reconcile.context import Context, Obj
 from wabiz_operator.spec import ClientSpec
+
+CONSENT_LABEL = "wabiz.io/client"
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,33 @@ def references(spec: ClientSpec) -> list[Reference]:
     return found
 
 
+def grandfathered(client: Client) -> list[str]:
+    return list(client.status.get("grandfatheredSecrets") or [])
+
+
+def legacy_grandfathering(client: Client) -> list[str] | None:
+    """For a client last reconciled by an operator that recorded no version (0.1.0): the Secrets it
+    uses now, which keep working unlabelled. None for every other client."""
+    status = client.status
+    if "grandfatheredSecrets" in status or status.get("version") or not status.get("observedGeneration"):
+        return None
+    return sorted({ref.secret for ref in references(client.spec)})
+
+
+def shared_with(secret: Obj, client: Client) -> bool:
+    value = (secret["metadata"].get("labels") or {}).get(CONSENT_LABEL)
+    return value in (client.name, "*") or secret["metadata"]["name"] in grandfathered(client)
+
+
+def not_shared(ref: Reference, client: Client) -> ReconcileError:
+    return ReconcileError(
+        "SecretNotShared",
+        f"Secret {ref.secret} ({ref.field}) is not shared with this client: its owner labels it "
+        f'{CONSENT_LABEL}={client.name} (or "*") before the operator reads it or hands it to the pods',
+        permanent=True,
+    )
+
+
 async def read_references(
     ctx: Context, client: Client, wanted: list[Reference] | None = None
 ) -> dict[str, dict[str, str]]:
@@ -71,6 +107,8 @@ async def read_references(
                 raise missing_reference(
                     f"Secret {ref.secret} ({ref.field}) does not exist in {client.namespace}"
                 )
+            if not shared_with(live, client):
+                raise not_shared(ref, client)
             data[ref.secret] = decode_secret(live)
         if not data[ref.secret].get(ref.key):
             raise missing_reference(f"Secret {ref.secret} has no key {ref.key!r} ({ref.field})")

@@ -98,6 +98,8 @@ def settings(client: Client) -> dict[str, str]:
     }
     if s3.endpoint:
         values["WABIZ_S3_ENDPOINT"] = s3.endpoint
+    if client.spec.webhooks.allow_private_networks:
+        values["WABIZ_WEBHOOK_ALLOW_PRIVATE"] = ",".join(client.spec.webhooks.allow_private_networks)
     return values
 
 

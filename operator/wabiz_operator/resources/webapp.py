@@ -73,9 +73,7 @@ def build_webapp_ingress(client: Client) -> Obj | None:
         spec["ingressClassName"] = ingress.class_name
     if ingress.tls_secret_name and ingress.host:
         spec["tls"] = [{"hosts": [ingress.host], "secretName": ingress.tls_secret_name}]
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": metadata(client, COMPONENT),
-        "spec": spec,
-    }
+    meta = metadata(client, COMPONENT)
+    if ingress.annotations:
+        meta["annotations"] = dict(ingress.annotations)
+    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta, "spec": spec}
