@@ -207,8 +207,11 @@ def condition(cluster: ControlPlane, namespace: str, name: str, kind: str) -> st
     return str(found["status"]) if found else None
 
 
-def pod_uids(cluster: ControlPlane, namespace: str, component: str) -> set[str]:
-    pods = get(cluster, namespace, "pods", "-l", f"app.kubernetes.io/component={component}") or {"items": []}
+def pod_uids(cluster: ControlPlane, namespace: str, component: str, client: str | None = None) -> set[str]:
+    selector = f"app.kubernetes.io/component={component}" + (
+        f",app.kubernetes.io/instance={client}" if client else ""
+    )
+    pods = get(cluster, namespace, "pods", "-l", selector) or {"items": []}
     return {p["metadata"]["uid"] for p in pods["items"] if not p["metadata"].get("deletionTimestamp")}
 
 
