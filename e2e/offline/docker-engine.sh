@@ -9,8 +9,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 STATE="${E2E_OFFLINE_STATE:-/var/lib/wabiz-e2e-offline}"
 DAEMON_JSON=/etc/docker/daemon.json
 if docker info >/dev/null 2>&1; then echo "offline: a Docker engine answers already"; exit 0; fi
-command -v dockerd >/dev/null && command -v jq >/dev/null \
-  || DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io jq >/dev/null
+if ! command -v dockerd >/dev/null || ! command -v jq >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q docker.io jq >/dev/null
+fi
 mkdir -p /etc/docker "$STATE"
 
 # The first run keeps the original; later runs must not replace that copy with our own merge.
