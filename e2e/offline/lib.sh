@@ -11,7 +11,7 @@ export CGO_ENABLED=0 GOFLAGS=-mod=mod
 say() { printf 'offline: %s\n' "$*"; }
 have_image() { docker image inspect "$1" >/dev/null 2>&1; }
 image() { # tag context, Dockerfile on stdin
-  docker build -q -t "$1" -f - "$2" >/dev/null
+  docker build -q --force-rm -t "$1" -f - "$2" >/dev/null  # no containers left behind on failure
   say "image $1"
 }
 module_dir() { go mod download -json "$1" | jq -r .Dir; }
