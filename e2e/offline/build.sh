@@ -1,14 +1,12 @@
 #!/usr/bin/env bash
 # Every image `make e2e` needs, built from what a registry-less machine reaches (Debian's packages,
 # the Go module proxy, PyPI), then the variables that point the e2e scripts at them, written to
-# $WORK/env.sh. Idempotent: what exists is kept (delete $WORK or the image to rebuild it).
-# Order: Debian base → Python base → Go binaries → Kubernetes component images → kind node image
-# → PostgreSQL and MinIO stand-ins. See e2e/offline/README.md.
-set -euo pipefail
-here="$(cd "$(dirname "$0")" && pwd)"
-ROOT="$(cd "$here/../.." && pwd)"
-WORK="${E2E_OFFLINE_CACHE:-$HOME/.cache/wabiz/e2e-offline}"
-BIN="$WORK/bin"
+# $WORK/env.sh. Idempotent: what exists is kept (delete $WORK or the image to rebuild it); the
+# node image is rebuilt when what goes into it changes.
+# Order: Debian base → Python base → Go binaries → Kubernetes component, CNI and CloudNativePG
+# images → kind node image → PostgreSQL and MinIO stand-ins. See e2e/offline/README.md.
+# shellcheck source=e2e/offline/lib.sh
+source "$(dirname "$0")/lib.sh"
 tooling() { (cd "$ROOT" && .venv/bin/python -c "from tests.tooling.control_plane import *; print($1)"); }
 KUBE_VERSION="$(tooling KUBE_VERSION)"
 [ -n "$KUBE_VERSION" ] || { echo "offline: no KUBE_VERSION in tests/tooling/control_plane.py" >&2; exit 1; }
@@ -16,22 +14,9 @@ KIND_VERSION=v0.33.0
 CRICTL_VERSION=v1.34.0
 LOCAL_PATH_VERSION=v0.0.30
 MINIO_VERSION=v0.0.0-20260212201848-7aac2a2c5b7c
+KUBE_ROUTER_VERSION=v2.1.0
 NODE_IMAGE="local/kind-node:$KUBE_VERSION"
-mkdir -p "$BIN"
-export CGO_ENABLED=0 GOFLAGS=-mod=mod
-
-say() { printf 'offline: %s\n' "$*"; }
-have_image() { docker image inspect "$1" >/dev/null 2>&1; }
-image() { # tag context, Dockerfile on stdin
-  docker build -q -t "$1" -f - "$2" >/dev/null
-  say "image $1"
-}
-module_dir() { go mod download -json "$1" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p'; }
-go_install() { # binary module@version [package path inside the module]
-  [ -x "$BIN/$1" ] && return
-  say "go install $2 (first time only)"
-  GOBIN="$BIN" go install "$2"
-}
+command -v jq >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q jq >/dev/null
 
 # -- bases -------------------------------------------------------------------------------------
 if ! have_image local/debian:bookworm-slim; then
@@ -58,6 +43,8 @@ go_install kind "sigs.k8s.io/kind@$KIND_VERSION"
 go_install crictl "sigs.k8s.io/cri-tools/cmd/crictl@$CRICTL_VERSION"
 go_install local-path-provisioner "github.com/rancher/local-path-provisioner@$LOCAL_PATH_VERSION"
 go_install minio "github.com/minio/minio@$MINIO_VERSION"
+go_install kube-router "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@$KUBE_ROUTER_VERSION" \
+  -ldflags "-X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION"
 mkdir -p "$WORK/kube"
 cp "$ROOT/tests/tooling/kube/go.mod" "$ROOT/tests/tooling/kube/go.sum" "$WORK/kube/"
 # The control-plane binaries are the cluster tier's own (built once, cached by `make tools`);
@@ -77,16 +64,18 @@ version_of() { grep "/$1:" <<<"$wanted" | sed 's/.*://'; }
 ETCD_TAG="$(version_of etcd)" COREDNS_TAG="$(version_of coredns)" PAUSE_TAG="$(version_of pause)"
 go_install coredns "github.com/coredns/coredns@$COREDNS_TAG"
 if [ ! -x "$BIN/etcd" ]; then
-  mkdir -p "$WORK/etcd" && cd "$WORK/etcd"
-  printf 'module wabiz.local/e2e-etcd\n\ngo 1.24\n\nrequire go.etcd.io/etcd/server/v3 v%s\n' "${ETCD_TAG%-*}" > go.mod
-  printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' > tools.go
-  go build -o "$BIN/etcd" go.etcd.io/etcd/server/v3 && cd - >/dev/null
+  mkdir -p "$WORK/etcd"
+  printf 'module wabiz.local/e2e-etcd\n\ngo 1.24\n\nrequire go.etcd.io/etcd/server/v3 v%s\n' "${ETCD_TAG%-*}" > "$WORK/etcd/go.mod"
+  printf '//go:build tools\n\npackage tools\n\nimport _ "go.etcd.io/etcd/server/v3"\n' > "$WORK/etcd/tools.go"
+  (cd "$WORK/etcd" && go build -o "$BIN/etcd" go.etcd.io/etcd/server/v3)
 fi
 [ -x "$BIN/pause" ] || gcc -Os -static -DVERSION="$PAUSE_TAG" -o "$BIN/pause" \
   "$(module_dir "k8s.io/kubernetes@$KUBE_VERSION")/build/pause/linux/pause.c"
 
 # -- images of the Kubernetes components, CNI and storage --------------------------------------
-ctx="$WORK/context" && rm -rf "$ctx" && mkdir -p "$ctx" && cp "$BIN"/* "$here/node-routes.sh" "$ctx/"
+# Hard links: the binaries take 1.2 GB, a second copy of them is not needed.
+ctx="$WORK/context" && rm -rf "$ctx" && mkdir -p "$ctx" && cp -l "$BIN"/* "$ctx/" && cp "$here/node-routes.sh" "$ctx/"
+cp "$(module_dir "github.com/cloudnativelabs/kube-router/v2@$KUBE_ROUTER_VERSION")/build/image-assets/iptables-wrapper-installer.sh" "$ctx/"
 components=()
 for command in kube-apiserver kube-controller-manager kube-scheduler; do
   components+=("registry.k8s.io/$command:$KUBE_VERSION")
@@ -119,7 +108,7 @@ COPY pause /pause
 USER 65535:65535
 ENTRYPOINT ["/pause"]
 EOF
-components+=(local/local-path-provisioner:dev local/local-path-helper:dev local/node-routes:dev)
+components+=(local/local-path-provisioner:dev local/local-path-helper:dev local/node-routes:dev local/kube-router:dev)
 have_image local/local-path-provisioner:dev || image local/local-path-provisioner:dev "$ctx" <<'EOF'
 FROM local/debian:bookworm-slim
 COPY local-path-provisioner /usr/bin/local-path-provisioner
@@ -130,9 +119,27 @@ FROM local/debian:bookworm-slim
 RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iproute2 && rm -rf /var/lib/apt/lists/*
 COPY kubectl node-routes.sh /usr/local/bin/
 EOF
+# As kube-router's own image does: iptables-wrapper picks the iptables mode (nft here) of the node.
+have_image local/kube-router:dev || image local/kube-router:dev "$ctx" <<'EOF'
+FROM local/debian:bookworm-slim
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends iptables ipset iproute2 conntrack \
+ && rm -rf /var/lib/apt/lists/*
+COPY iptables-wrapper-installer.sh /
+RUN sh /iptables-wrapper-installer.sh --no-sanity-check
+COPY kube-router /usr/local/bin/kube-router
+ENTRYPOINT ["/usr/local/bin/kube-router"]
+EOF
+# CloudNativePG's images, preloaded into the node image as the components are (no `kind load`).
+"$here/build-cnpg.sh"
+mapfile -t cnpg_images < <(sed -n 's/^export E2E_CNPG_[A-Z_]*IMAGE=//p' "$WORK/cnpg.env")
+components+=("${cnpg_images[@]}")
 
 # -- the kind node image: kind's node files, Debian's containerd and runc, images preloaded ----
-if ! have_image "$NODE_IMAGE"; then
+# A digest of what goes into it, kept as a label: a changed script, manifest or image rebuilds it.
+inputs="$( { cat "$0" "$here"/{node-routes.yaml,kube-router.yaml,runc-nosysres,storage_manifest.py}
+  for tag in "${components[@]}"; do docker image inspect -f '{{.Id}}' "$tag"; done; } | sha256sum | cut -c1-16)"
+if [ "$(docker image inspect -f '{{index .Config.Labels "wabiz.offline.inputs"}}' "$NODE_IMAGE" 2>/dev/null)" != "$inputs" ]; then
+  previous="$(docker image inspect -f '{{.Id}}' "$NODE_IMAGE" 2>/dev/null || true)"
   node="$WORK/node" && rm -rf "$node" && mkdir -p "$node/bin" "$node/manifests"
   kind_src="$(module_dir "sigs.k8s.io/kind@$KIND_VERSION")"
   cp -r "$kind_src/images/base/files" "$node/files" && chmod -R u+w "$node/files"
@@ -141,7 +148,7 @@ if ! have_image "$NODE_IMAGE"; then
     -e 's|^\(\s*\)SystemdCgroup = true|&\n\1BinaryName = "/usr/local/sbin/runc-nosysres"|' \
     "$node/files/etc/containerd/config.toml"
   cp "$BIN"/{kubelet,kubeadm,kubectl,crictl} "$node/bin/" && cp "$here/runc-nosysres" "$node/"
-  cp "$here/node-routes.yaml" "$node/manifests/default-cni.yaml"
+  cat "$here/node-routes.yaml" <(echo ---) "$here/kube-router.yaml" > "$node/manifests/default-cni.yaml"
   echo "$KUBE_VERSION" > "$node/version"
   python3 "$here/storage_manifest.py" "$kind_src/pkg/build/nodeimage/const_storage.go" > "$node/manifests/default-storage.yaml"
   image local/kind-node-stage:dev "$node" <<'EOF'
@@ -180,8 +187,12 @@ EOF
   done
   docker exec wabiz-kind-build sh -c 'pkill containerd; sleep 2; rm -f /var/log/containerd-build.log'
   docker commit --change 'ENTRYPOINT ["/usr/local/bin/entrypoint", "/sbin/init"]' --change 'CMD []' \
+    --change "LABEL wabiz.offline.inputs=$inputs" \
     wabiz-kind-build "$NODE_IMAGE" >/dev/null
   docker rm -f wabiz-kind-build >/dev/null
+  rm -rf "$node"
+  # The node image it replaces (2 GB), unless a kind cluster still runs on it.
+  [ -z "$previous" ] || docker image rm "$previous" >/dev/null 2>&1 || true
   say "image $NODE_IMAGE"
 fi
 
@@ -205,6 +216,7 @@ USER 70
 ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["postgres"]
 EOF
+  rm -rf "$pg"
 fi
 have_image local/minio:source || image local/minio:source "$ctx" <<'EOF'
 FROM local/debian:bookworm-slim
@@ -220,5 +232,6 @@ export E2E_NODE_IMAGE=$NODE_IMAGE
 export E2E_EXTRA_IMAGES="local/minio:source local/postgres:16"
 export E2E_MINIO_IMAGE=local/minio:source
 export E2E_POSTGRES_IMAGE=local/postgres:16
+$(cat "$WORK/cnpg.env")
 EOF
 say "done; now: source $WORK/env.sh && make e2e"
