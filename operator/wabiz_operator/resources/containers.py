@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from wabiz_operator.client import Client
 from wabiz_operator.resources.common import (
     Obj,
+    app_placement,
     container_security,
     pod_labels,
     pod_security,
@@ -71,3 +72,10 @@ def pod_template(
             **extra,
         },
     }
+
+
+def app_pod_template(client: Client, component: str, operand: Operand, container: Obj) -> Obj:
+    """The pod template of a spread app workload (WebApp, CoreApp, sandbox) with its checksum."""
+    return pod_template(
+        client, component, operand.image, [container], app_placement(client, component), operand.checksum
+    )
