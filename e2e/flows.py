@@ -24,8 +24,9 @@ from e2e.conftest import DELIVERY, READY, ROLLOUT, Kubectl, eventually
 from tests.tooling.scenarios import condition, get
 
 USER = "16315551181"
-# Contract codes a client retries: not ready, queue full, not the primary (master or CoreApp).
-RETRYABLE = {1011, 1015, 1016, 1017, 1018}
+# Contract codes a client retries: not ready, too many requests, queue full, not the primary
+# (master or CoreApp), database unavailable (503, "retry shortly").
+RETRYABLE = {1011, 1015, 1016, 1017, 1018, 1023}
 
 
 def deploy(kubectl: Kubectl, namespace: str, name: str, database: dict[str, Any]) -> None:
@@ -93,7 +94,14 @@ def register(api: httpx.Client) -> None:
         "method": "sms",
         "cert": base64.b64encode(b"e2e").decode(),
     }
-    registered = api.post("/v1/account", json=account)
+
+    def attempt() -> httpx.Response | None:
+        # 1011 says "retry": right after start-up a fresh pod may not reach the network yet (the
+        # CNI programs NetworkPolicies for new pods a moment after they start).
+        answer = api.post("/v1/account", json=account)
+        return None if answer.status_code == 503 and '"code":1011' in answer.text else answer
+
+    registered = eventually(attempt, timeout=READY, what="the account registration")
     assert registered.status_code in (201, 202), registered.text
     if registered.status_code == 202:
         verified = api.post("/v1/account/verify", json={"code": "123456"})

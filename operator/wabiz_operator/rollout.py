@@ -7,8 +7,8 @@ Two promises meet here:
 - Upgrading the operator restarts nothing: a new operator renders templates differently (a new
   annotation, an extra env entry), and applying that to every client at once would restart the
   fleet. So a workload last rendered by another operator version is left as it is (`Plan.DEFER`)
-  until something the user controls changes — the client's spec (its generation), the image, or
-  the content of a Secret it references (`inputs_fingerprint`). Then it is re-rendered by this
+  until something the user controls changes — its part of the spec, the image, or the content of a
+  Secret it references (`inputs_fingerprint`). Then it is re-rendered by this
   operator and rolls once, which that change needed anyway.
 
 Fields Kubernetes never lets change (a StatefulSet's claim templates, selectors) are copied from
@@ -43,9 +43,11 @@ def config_checksum(config: dict[str, str], secret_values: dict[str, str]) -> st
     return _digest({"config": config, "secrets": secret_values})
 
 
-def inputs_fingerprint(generation: int, image: str, secrets: dict[str, dict[str, str]]) -> str:
-    """What the user controls: the spec (by generation), the image, every referenced Secret's data."""
-    return _digest({"generation": generation, "image": image, "secrets": secrets})
+def inputs_fingerprint(spec: object, image: str, secrets: dict[str, dict[str, str]]) -> str:
+    """What the user controls of a workload: its part of the spec (the app workloads take the
+    client's whole spec, by its generation; the managed database only `spec.database.managed`),
+    the image, and the data of every Secret it references."""
+    return _digest({"spec": spec, "image": image, "secrets": secrets})
 
 
 def annotate(desired: Obj, operator_version: str, inputs: str) -> Obj:

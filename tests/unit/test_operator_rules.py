@@ -207,3 +207,18 @@ def test_only_clients_of_the_previous_operator_keep_unshared_secrets() -> None:
     assert shared_with(secret("*"), client({}))
     assert not shared_with(secret("other"), client({}))
     assert not shared_with(secret("acme-2"), client({}))
+
+
+def test_an_operand_upgrade_does_not_touch_the_database_pod() -> None:
+    """The managed database's inputs are its own part of the spec: a new image tag or webhook URL
+    re-renders the app workloads, never the database."""
+    from wabiz_operator.client import Client
+    from wabiz_operator.reconcile import database_spec
+
+    def client(**fields: Any) -> Client:
+        body = {"metadata": {"name": "acme", "namespace": "n", "uid": "u"}, "spec": {**MINIMAL, **fields}}
+        return Client.from_body(body)
+
+    base = database_spec(client())
+    assert database_spec(client(image={"tag": "9.9.9"}, webhooks={"url": "https://x.example/h"})) == base
+    assert database_spec(client(database={"managed": {"storage": "50Gi"}})) != base

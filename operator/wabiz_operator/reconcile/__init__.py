@@ -46,9 +46,19 @@ async def _database_children(ctx: Context, client: Client) -> list[Obj]:
         return []
     await apply(ctx, client, service)
     await apply_workload(
-        ctx, client, statefulset, inputs_fingerprint(client.generation, statefulset_image(statefulset), {})
+        ctx,
+        client,
+        statefulset,
+        inputs_fingerprint(database_spec(client), statefulset_image(statefulset), {}),
     )
     return [service, statefulset]
+
+
+def database_spec(client: Client) -> Obj:
+    """What the database pod is built from: an operand upgrade or a webhook change must not
+    restart the database."""
+    managed = client.spec.database.managed
+    return managed.model_dump(by_alias=True) if managed is not None else {}
 
 
 def statefulset_image(statefulset: Obj) -> str:
