@@ -7,12 +7,12 @@ from wabiz_operator.client import Client
 from wabiz_operator.resources.common import (
     COREAPP_PORT,
     Obj,
-    app_placement,
     default_resources,
     metadata,
     selector_labels,
 )
 from wabiz_operator.resources.containers import Operand, app_container, pod_template
+from wabiz_operator.resources.placement import app_placement
 
 COMPONENT = "coreapp"
 
