@@ -59,13 +59,14 @@ class Kubectl:
     def __call__(
         self, *args: str, stdin: str | None = None, check: bool = True
     ) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            ["kubectl", f"--kubeconfig={KUBECONFIG}", *args],
-            input=stdin,
-            capture_output=True,
-            text=True,
-            check=check,
+        result = subprocess.run(
+            ["kubectl", f"--kubeconfig={KUBECONFIG}", *args], input=stdin, capture_output=True, text=True
         )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"kubectl {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}"
+            )
+        return result
 
     def apply(self, namespace: str, *objects: dict[str, Any]) -> None:
         self("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump_all(objects))

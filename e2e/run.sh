@@ -8,6 +8,7 @@ trap '"$scripts/delete-cluster.sh"' EXIT
 "$scripts/build-images.sh"
 "$scripts/load-images.sh"
 "$scripts/install-chart.sh"
+"$scripts/install-cnpg.sh"
 if ! E2E_KUBECONFIG="$KUBECONFIG_FILE" E2E_TAG="$TAG" "$ROOT/.venv/bin/python" -m pytest "$ROOT/e2e" -p no:xdist "$@"; then
   "$scripts/export-logs.sh"
   exit 1

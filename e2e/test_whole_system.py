@@ -3,56 +3,34 @@ port-forward, webhooks in the cluster, scaling, a CoreApp pod lost under load, c
 
 from __future__ import annotations
 
-import base64
 import subprocess
 import threading
 from collections.abc import Iterator
-from typing import Any
 
 import httpx
 import pytest
 
-from e2e import workloads
+from e2e import flows, workloads
 from e2e.conftest import (
     DELIVERY,
     FAILOVER,
     KUBECONFIG,
     OPERATOR_NAMESPACE,
-    READY,
     RELEASE,
     ROLLOUT,
     ROOT,
     Kubectl,
     eventually,
 )
-from tests.tooling.scenarios import assert_database_alone, assert_spread, condition, get
+from tests.tooling.scenarios import assert_database_alone, assert_spread, get
 
 NAME = "shop"
-USER = "16315551181"
-
-
-def deploy(kubectl: Kubectl, namespace: str, database: dict[str, Any]) -> None:
-    kubectl.apply(
-        namespace,
-        *workloads.minio(),
-        *workloads.receiver(),
-        workloads.credentials(
-            "media", {"accessKeyId": workloads.MINIO_USER, "secretAccessKey": workloads.MINIO_PASSWORD}
-        ),
-        workloads.client(NAME, database),
-    )
-    eventually(lambda: condition(kubectl, namespace, NAME, "Ready") == "True", timeout=READY, what="Ready")
-    # The operator's first admin login sets the generated password; tests log in with it after.
-    eventually(
-        lambda: condition(kubectl, namespace, NAME, "WebhooksConfigured") == "True",
-        timeout=ROLLOUT,
-        what="WebhooksConfigured",
-    )
+USER = flows.USER
 
 
 @pytest.fixture
 def managed(kubectl: Kubectl, namespace: str) -> str:
-    deploy(kubectl, namespace, workloads.managed_database())
+    flows.deploy(kubectl, namespace, NAME, workloads.managed_database())
     return namespace
 
 
@@ -61,67 +39,21 @@ def api(kubectl: Kubectl, managed: str) -> Iterator[httpx.Client]:
     """An admin session through `kubectl port-forward`, the account registered with the sandbox."""
     password = kubectl.secret(managed, f"{NAME}-secrets", "admin-password")
     with kubectl.port_forward(managed, f"{NAME}-webapp", 80) as url:
-        login = httpx.post(f"{url}/v1/users/login", auth=("admin", password), timeout=30)
-        token = login.json()["users"][0]["token"]
-        client = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=60)
-        cert = base64.b64encode(b"e2e").decode()
-        account = {"cc": "1", "phone_number": "5550100", "method": "sms", "cert": cert}
-        registered = client.post("/v1/account", json=account)
-        assert registered.status_code in (201, 202), registered.text
-        if registered.status_code == 202:  # a code was sent; the sandbox's code is always 123456
-            verified = client.post("/v1/account/verify", json={"code": "123456"})
-            assert verified.status_code == 201, verified.text
+        client = flows.admin_session(url, password)
+        flows.register(client)
         yield client
         client.close()
-
-
-def received(kubectl: Kubectl, namespace: str) -> list[dict[str, Any]]:
-    with kubectl.port_forward(namespace, "receiver", 9093) as url:
-        callbacks: list[dict[str, Any]] = httpx.get(f"{url}/received", timeout=30).json()["callbacks"]
-        return callbacks
-
-
-def statuses(kubectl: Kubectl, namespace: str, message_id: str) -> set[str]:
-    return {
-        s["status"]
-        for c in received(kubectl, namespace)
-        for s in c["body"].get("statuses", [])
-        if s["id"] == message_id
-    }
-
-
-def inbound(kubectl: Kubectl, namespace: str, message: dict[str, object]) -> None:
-    """Through the sandbox's control API, whose bearer the operator generates into the client's Secret."""
-    token = kubectl.secret(namespace, f"{NAME}-secrets", "sandbox-control-token")
-    with kubectl.port_forward(namespace, f"{NAME}-sandbox", 9092) as url:
-        answer = httpx.post(
-            f"{url}/control/inbound", json=message, headers={"Authorization": f"Bearer {token}"}, timeout=30
-        )
-        answer.raise_for_status()
-
-
-def open_window(kubectl: Kubectl, namespace: str) -> None:
-    """The user writes first: the inbound message reaches the webhook and opens the 24-hour window
-    in which the business may send free text (outside it the network answers 470)."""
-    inbound(kubectl, namespace, {"from": USER, "type": "text", "text": {"body": "hi from kind"}})
-    eventually(
-        lambda: any(
-            m.get("from") == USER for c in received(kubectl, namespace) for m in c["body"].get("messages", [])
-        ),
-        timeout=DELIVERY,
-        what="the inbound message at the receiver",
-    )
 
 
 def test_managed_client_serves_messages_and_webhooks(
     kubectl: Kubectl, managed: str, api: httpx.Client
 ) -> None:
-    open_window(kubectl, managed)
+    flows.open_window(kubectl, managed, NAME)
     sent = api.post("/v1/messages", json={"to": USER, "type": "text", "text": {"body": "hello"}})
     assert sent.status_code == 201, sent.text
     message_id = sent.json()["messages"][0]["id"]
     eventually(
-        lambda: {"sent", "delivered", "read"} <= statuses(kubectl, managed, message_id),
+        lambda: {"sent", "delivered", "read"} <= flows.statuses(kubectl, managed, message_id),
         timeout=DELIVERY,
         what="sent, delivered and read callbacks",
     )
@@ -155,7 +87,7 @@ def test_scale_adds_coreapps(kubectl: Kubectl, managed: str) -> None:
 def test_losing_a_coreapp_pod_under_load_loses_nothing(
     kubectl: Kubectl, managed: str, api: httpx.Client
 ) -> None:
-    open_window(kubectl, managed)
+    flows.open_window(kubectl, managed, NAME)
     acked: list[str] = []
     stop = threading.Event()
 
@@ -173,16 +105,11 @@ def test_losing_a_coreapp_pod_under_load_loses_nothing(
     stop.set()
     sender.join(60)
 
-    def all_delivered() -> bool:
-        delivered = {
-            s["id"]
-            for c in received(kubectl, managed)
-            for s in c["body"].get("statuses", [])
-            if s["status"] == "delivered"
-        }
-        return set(acked) <= delivered
-
-    eventually(all_delivered, timeout=DELIVERY * 2, what="every acknowledged message delivered")
+    eventually(
+        lambda: set(acked) <= flows.delivered(kubectl, managed),
+        timeout=DELIVERY * 2,
+        what="every acknowledged message delivered",
+    )
 
 
 def test_external_database_mode(kubectl: Kubectl, namespace: str) -> None:
@@ -194,7 +121,7 @@ def test_external_database_mode(kubectl: Kubectl, namespace: str) -> None:
     external = {
         "external": {"host": "postgres", "sslMode": "disable", "credentialsSecretRef": {"name": "db"}}
     }
-    deploy(kubectl, namespace, external)
+    flows.deploy(kubectl, namespace, NAME, external)
     assert get(kubectl, namespace, "statefulset", f"{NAME}-postgres") is None, "no managed database"
 
 

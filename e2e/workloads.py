@@ -65,18 +65,22 @@ def receiver() -> list[dict[str, Any]]:
 
 
 def credentials(name: str, data: dict[str, str]) -> dict[str, Any]:
-    """A Secret shared with every WhatsAppClient of its namespace (label `wabiz.io/client`)."""
-    metadata = {"name": name, "labels": {"wabiz.io/client": "*"}}
+    """A Secret shared with every WhatsAppClient of its namespace (annotation `wabiz.io/clients`)."""
+    metadata = {"name": name, "annotations": {"wabiz.io/clients": "*"}}
     return {"apiVersion": "v1", "kind": "Secret", "metadata": metadata, "stringData": data}
 
 
-def client(name: str, database: dict[str, Any]) -> dict[str, Any]:
+# kind's Service range: the in-cluster receiver's address is private, so the client allows it.
+SERVICE_NETWORK = "10.96.0.0/12"
+
+
+def client(name: str, database: dict[str, Any], tag: str = TAG) -> dict[str, Any]:
     return {
         "apiVersion": "wabiz.io/v1alpha1",
         "kind": "WhatsAppClient",
         "metadata": {"name": name},
         "spec": {
-            "image": {"repository": "wabiz", "tag": TAG, "pullPolicy": "Never"},
+            "image": {"repository": "wabiz", "tag": tag, "pullPolicy": "Never"},
             "coreapp": {"shards": 2, "standby": 1},
             "database": database,
             "media": {
@@ -89,6 +93,7 @@ def client(name: str, database: dict[str, Any]) -> dict[str, Any]:
             "webhooks": {
                 "url": "http://receiver:9093/webhook",
                 "allowInsecure": True,
+                "allowPrivateNetworks": [SERVICE_NETWORK],
                 "statuses": {"sent": True, "delivered": True, "read": True},
             },
             "upstream": {"sandbox": {}},

@@ -24,8 +24,6 @@ from typing import Any
 
 import orjson
 
-from wabiz_operator.resources.containers import CHECKSUM_ANNOTATION
-
 RENDERED_BY = "wabiz.io/operator-version"
 INPUTS = "wabiz.io/inputs"
 Obj = dict[str, Any]
@@ -114,9 +112,3 @@ def _without_status(value: Any) -> Any:
     if isinstance(value, dict):
         return {key: item for key, item in value.items() if key != "status"}
     return value
-
-
-def template_checksum(workload: Obj) -> str | None:
-    annotations = workload["spec"]["template"].get("metadata", {}).get("annotations") or {}
-    value = annotations.get(CHECKSUM_ANNOTATION)
-    return str(value) if value is not None else None

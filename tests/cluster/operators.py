@@ -24,6 +24,7 @@ import yaml
 from tests.tooling.control_plane import ControlPlane
 from tests.tooling.k8s_tools import ensure_tools
 from wabiz.local.ports import pick
+from wabiz.local.postgres import EmbeddedPostgres
 from wabiz.local.s3 import ACCESS_KEY, SECRET_KEY, LocalS3
 
 ROOT = Path(__file__).parents[2]
@@ -218,12 +219,12 @@ def pod_uids(cluster: ControlPlane, namespace: str, component: str, client: str 
 def shared_secret(
     cluster: ControlPlane, namespace: str, name: str, data: dict[str, str], shared: bool = True
 ) -> None:
-    """A Secret for a client to use: shared with every client of the namespace (`wabiz.io/client`)."""
-    labels = {"wabiz.io/client": "*"} if shared else {}
+    """A Secret for a client to use: shared with every client of the namespace (`wabiz.io/clients`)."""
+    annotations = {"wabiz.io/clients": "*"} if shared else {}
     secret = {
         "apiVersion": "v1",
         "kind": "Secret",
-        "metadata": {"name": name, "labels": labels},
+        "metadata": {"name": name, "annotations": annotations},
         "stringData": data,
     }
     cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(secret))
@@ -281,3 +282,39 @@ def settled(cluster: ControlPlane, namespace: str, name: str) -> bool:
         and found.get("Reconciled") == "True"
         and (found.get("Progressing") == "False")
     )
+
+
+def create_external_client(
+    cluster: ControlPlane,
+    namespace: str,
+    s3: LocalS3,
+    postgres: EmbeddedPostgres,
+    *,
+    database: str,
+    media_secret: str,
+    shared: bool = True,
+    **media: Any,
+) -> None:
+    """Client `ext` on the embedded PostgreSQL (database `database`, Secret `db`); `media` adds
+    fields to `spec.media` (e.g. `deletionPolicy`)."""
+    password = postgres.password_file.read_text().strip()
+    shared_secret(cluster, namespace, "db", {"username": "wabiz", "password": password}, shared)
+    external = {
+        "host": "127.0.0.1",
+        "port": postgres.port,
+        "name": database,
+        "sslMode": "disable",
+        "credentialsSecretRef": {"name": "db"},
+    }
+    s3_spec = {
+        "endpoint": s3.endpoint,
+        "bucket": database.replace("_", "-"),
+        "credentialsSecretRef": {"name": media_secret},
+    }
+    client = {
+        "apiVersion": "wabiz.io/v1alpha1",
+        "kind": "WhatsAppClient",
+        "metadata": {"name": "ext"},
+        "spec": {"database": {"external": external}, "media": {"s3": s3_spec, **media}},
+    }
+    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(client))

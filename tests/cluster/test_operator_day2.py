@@ -325,7 +325,7 @@ def test_a_client_created_again_finds_its_database_and_its_password(
 def test_a_secret_must_be_shared_with_the_client(
     cluster: ControlPlane, operator: Operator, namespace: str, s3: LocalS3
 ) -> None:
-    """Pointing a client at somebody else's Secret gets nothing out of it until its owner labels it."""
+    """Pointing a client at somebody else's Secret gets nothing out of it until its owner shares it."""
     s3_secret(cluster, namespace, shared=False)
     create_managed_client(cluster, namespace, s3)
     eventually(
@@ -335,7 +335,7 @@ def test_a_secret_must_be_shared_with_the_client(
         timeout=60,
         what="Reconciled=False (SecretNotShared)",
     )
-    assert "wabiz.io/client=acme" in conditions(cluster, namespace, "acme")["Reconciled"]["message"]
+    assert "wabiz.io/clients=acme" in conditions(cluster, namespace, "acme")["Reconciled"]["message"]
     assert get(cluster, namespace, "deployment", "acme-webapp") is None, "no pod got the values"
-    cluster.kubectl("label", "secret", "media-credentials", "-n", namespace, "wabiz.io/client=acme")
+    cluster.kubectl("annotate", "secret", "media-credentials", "-n", namespace, "wabiz.io/clients=acme")
     eventually(lambda: settled(cluster, namespace, "acme"), timeout=READY, what="settled once shared")

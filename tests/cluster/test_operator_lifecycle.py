@@ -4,10 +4,9 @@ ServiceAccount): children, status, placement by the real scheduler, scaling, dri
 from __future__ import annotations
 
 import psycopg
-import yaml
 
 from tests.cluster import operators
-from tests.cluster.operators import Operator, create_managed_client, get, s3_secret, shared_secret
+from tests.cluster.operators import Operator, create_external_client, create_managed_client, get, s3_secret
 from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
 from tests.tooling.scenarios import assert_database_alone, assert_spread
@@ -95,34 +94,16 @@ def test_external_database_and_bucket_deletion_policy(
 ) -> None:
     """External mode against a real PostgreSQL (the database is created); Delete policy removes
     the bucket when the resource goes."""
-    password = postgres.password_file.read_text().strip()
-    shared_secret(cluster, namespace, "db", {"username": "wabiz", "password": password})
     s3_secret(cluster, namespace, "media")
-    client = {
-        "apiVersion": "wabiz.io/v1alpha1",
-        "kind": "WhatsAppClient",
-        "metadata": {"name": "ext"},
-        "spec": {
-            "database": {
-                "external": {
-                    "host": "127.0.0.1",
-                    "port": postgres.port,
-                    "name": f"ext_{namespace}",
-                    "sslMode": "disable",
-                    "credentialsSecretRef": {"name": "db"},
-                }
-            },
-            "media": {
-                "s3": {
-                    "endpoint": s3.endpoint,
-                    "bucket": f"ext-{namespace}",
-                    "credentialsSecretRef": {"name": "media"},
-                },
-                "deletionPolicy": "Delete",
-            },
-        },
-    }
-    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(client))
+    create_external_client(
+        cluster,
+        namespace,
+        s3,
+        postgres,
+        database=f"ext_{namespace}",
+        media_secret="media",
+        deletionPolicy="Delete",
+    )
 
     def database_ready() -> bool:
         obj = get(cluster, namespace, "wac", "ext") or {}

@@ -20,6 +20,7 @@ from tests.cluster.operators import (
     Account,
     Operator,
     conditions,
+    create_external_client,
     create_managed_client,
     get,
     helm,
@@ -39,41 +40,6 @@ RELEASE, SYSTEM = "up", "upgrade-system"
 ACCOUNT = Account("up-wabiz-operator", SYSTEM)
 COMPONENTS = ("webapp", "coreapp", "sandbox", "database")
 OLD_IMAGE = "ghcr.io/wabiz/wabiz:0.1.0"
-
-
-def external_client(cluster: ControlPlane, namespace: str, s3: LocalS3, postgres: EmbeddedPostgres) -> None:
-    password = postgres.password_file.read_text().strip()
-    secret = {
-        "apiVersion": "v1",
-        "kind": "Secret",
-        "metadata": {"name": "db"},
-        "stringData": {"username": "wabiz", "password": password},
-    }
-    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(secret))
-    client = {
-        "apiVersion": "wabiz.io/v1alpha1",
-        "kind": "WhatsAppClient",
-        "metadata": {"name": "ext"},
-        "spec": {
-            "database": {
-                "external": {
-                    "host": "127.0.0.1",
-                    "port": postgres.port,
-                    "name": f"up_{namespace}",
-                    "sslMode": "disable",
-                    "credentialsSecretRef": {"name": "db"},
-                }
-            },
-            "media": {
-                "s3": {
-                    "endpoint": s3.endpoint,
-                    "bucket": f"up-{namespace}",
-                    "credentialsSecretRef": {"name": "media-credentials"},
-                }
-            },
-        },
-    }
-    cluster.kubectl("apply", "-n", namespace, "-f", "-", stdin=yaml.safe_dump(client))
 
 
 def ready(cluster: ControlPlane, namespace: str, name: str) -> bool:
@@ -115,7 +81,15 @@ def test_helm_upgrade_from_the_previous_release(
         try:
             s3_secret(cluster, namespace, shared=False)  # 0.1.0 asked for no label
             create_managed_client(cluster, namespace, s3)
-            external_client(cluster, namespace, s3, postgres)
+            create_external_client(
+                cluster,
+                namespace,
+                s3,
+                postgres,
+                database=f"up_{namespace}",
+                media_secret="media-credentials",
+                shared=False,
+            )
             for name in ("acme", "ext"):
                 eventually(
                     lambda name=name: ready(cluster, namespace, name),

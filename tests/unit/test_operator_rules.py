@@ -263,9 +263,15 @@ def test_only_clients_of_the_previous_operator_keep_unshared_secrets() -> None:
     assert legacy_grandfathering(client({"observedGeneration": 4})) == ["m"], "0.1.0 wrote no version"
     assert legacy_grandfathering(client({})) is None, "a new client"
     assert legacy_grandfathering(client({"observedGeneration": 4, "version": "0.2.0"})) is None
-    secret = {"metadata": {"name": "m", "labels": {}}}
-    assert not shared_with(secret, client({"version": "0.2.0"}))
-    assert shared_with(secret, client({"grandfatheredSecrets": ["m"]}))
-    assert shared_with({"metadata": {"name": "m", "labels": {"wabiz.io/client": "acme"}}}, client({}))
-    assert shared_with({"metadata": {"name": "m", "labels": {"wabiz.io/client": "*"}}}, client({}))
-    assert not shared_with({"metadata": {"name": "m", "labels": {"wabiz.io/client": "other"}}}, client({}))
+
+    def secret(shared: str | None) -> dict[str, Any]:
+        annotations = {"wabiz.io/clients": shared} if shared is not None else {}
+        return {"metadata": {"name": "m", "annotations": annotations}}
+
+    assert not shared_with(secret(None), client({"version": "0.2.0"}))
+    assert shared_with(secret(None), client({"grandfatheredSecrets": ["m"]}))
+    assert shared_with(secret("acme"), client({}))
+    assert shared_with(secret("globex, acme"), client({}))
+    assert shared_with(secret("*"), client({}))
+    assert not shared_with(secret("other"), client({}))
+    assert not shared_with(secret("acme-2"), client({}))

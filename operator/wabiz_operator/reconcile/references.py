@@ -3,12 +3,12 @@
 A missing Secret or key is a permanent error naming the field that refers to it, so the condition
 says exactly what to fix; the values feed the checks (database, bucket) and the pods' checksums.
 
-A Secret must also be *shared* with the client by whoever owns it: labelled `wabiz.io/client` with
-the client's name (or `*` for every client of its namespace). Otherwise anyone allowed to write a
-WhatsAppClient could point one at any Secret of the namespace and have its values sent to an
-endpoint of their choosing: the bucket and database checks connect there, and the pods get the
-values. Clients that ran before the operator asked for this keep the Secrets they already used
-(`status.grandfatheredSecrets`): those values reached their pods long ago.
+A Secret must also be *shared* with the client by whoever owns it: annotated `wabiz.io/clients`
+with the client's name (a comma-separated list, or `*` for every client of its namespace).
+Otherwise anyone allowed to write a WhatsAppClient could point one at any Secret of the namespace
+and have its values sent to an endpoint of their choosing: the bucket and database checks connect
+there, and the pods get the values. Clients that ran before the operator asked for this keep the
+Secrets they already used (`status.grandfatheredSecrets`): those values reached their pods long ago.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from wabiz_operator.reconcile.applying import read
 from wabiz_operator.reconcile.context import Context, Obj
 from wabiz_operator.spec import ClientSpec
 
-CONSENT_LABEL = "wabiz.io/client"
+CONSENT_ANNOTATION = "wabiz.io/clients"
 
 
 @dataclass(frozen=True)
@@ -77,15 +77,16 @@ def legacy_grandfathering(client: Client) -> list[str] | None:
 
 
 def shared_with(secret: Obj, client: Client) -> bool:
-    value = (secret["metadata"].get("labels") or {}).get(CONSENT_LABEL)
-    return value in (client.name, "*") or secret["metadata"]["name"] in grandfathered(client)
+    value = (secret["metadata"].get("annotations") or {}).get(CONSENT_ANNOTATION, "")
+    names = {name.strip() for name in value.split(",")}
+    return bool(names & {client.name, "*"}) or secret["metadata"]["name"] in grandfathered(client)
 
 
 def not_shared(ref: Reference, client: Client) -> ReconcileError:
     return ReconcileError(
         "SecretNotShared",
-        f"Secret {ref.secret} ({ref.field}) is not shared with this client: its owner labels it "
-        f'{CONSENT_LABEL}={client.name} (or "*") before the operator reads it or hands it to the pods',
+        f"Secret {ref.secret} ({ref.field}) is not shared with this client: its owner annotates it "
+        f'{CONSENT_ANNOTATION}={client.name} (or "*") before the operator reads it or hands it to the pods',
         permanent=True,
     )
 

@@ -39,11 +39,6 @@ def labels(client: Client, component: str) -> dict[str, str]:
     }
 
 
-def owned_by_selector(client: Client) -> str:
-    """The label selector of every child of this client (pruning lists by it, then checks the owner)."""
-    return f"{INSTANCE}={client.name},{MANAGED_BY_LABEL}={MANAGED_BY}"
-
-
 def owner_reference(client: Client) -> Obj:
     return {
         "apiVersion": API_VERSION,

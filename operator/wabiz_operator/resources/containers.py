@@ -13,6 +13,7 @@ from wabiz_operator.resources.common import (
     pod_security,
 )
 from wabiz_operator.resources.configmap import env_from, secret_env
+from wabiz_operator.resources.placement import app_placement
 
 CHECKSUM_ANNOTATION = "wabiz.io/config-checksum"
 DATABASE_READERS = ("webapp", "coreapp", "migrate")
@@ -82,3 +83,10 @@ def pod_template(
             **extra,
         },
     }
+
+
+def app_pod_template(client: Client, component: str, operand: Operand, container: Obj) -> Obj:
+    """The pod template of a spread app workload (WebApp, CoreApp, sandbox) with its checksum."""
+    return pod_template(
+        client, component, operand.image, [container], app_placement(client, component), operand.checksum
+    )

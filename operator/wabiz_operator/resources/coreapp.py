@@ -11,8 +11,7 @@ from wabiz_operator.resources.common import (
     metadata,
     selector_labels,
 )
-from wabiz_operator.resources.containers import Operand, app_container, pod_template
-from wabiz_operator.resources.placement import app_placement
+from wabiz_operator.resources.containers import Operand, app_container, app_pod_template
 
 COMPONENT = "coreapp"
 
@@ -44,14 +43,7 @@ def build_coreapp_statefulset(client: Client, operand: Operand) -> Obj:
             "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"partition": 0}},
             "minReadySeconds": 5,
             "selector": {"matchLabels": selector_labels(client, COMPONENT)},
-            "template": pod_template(
-                client,
-                COMPONENT,
-                operand.image,
-                [container],
-                app_placement(client, COMPONENT),
-                operand.checksum,
-            ),
+            "template": app_pod_template(client, COMPONENT, operand, container),
         },
     }
 

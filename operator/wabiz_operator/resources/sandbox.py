@@ -10,8 +10,7 @@ from wabiz_operator.resources.common import (
     metadata,
     selector_labels,
 )
-from wabiz_operator.resources.containers import Operand, app_container, pod_template
-from wabiz_operator.resources.placement import app_placement
+from wabiz_operator.resources.containers import Operand, app_container, app_pod_template
 
 COMPONENT = "sandbox"
 
@@ -36,14 +35,7 @@ def build_sandbox_deployment(client: Client, operand: Operand) -> Obj | None:
         "spec": {
             "replicas": 1,
             "selector": {"matchLabels": selector_labels(client, COMPONENT)},
-            "template": pod_template(
-                client,
-                COMPONENT,
-                operand.image,
-                [container],
-                app_placement(client, COMPONENT),
-                operand.checksum,
-            ),
+            "template": app_pod_template(client, COMPONENT, operand, container),
         },
     }
 

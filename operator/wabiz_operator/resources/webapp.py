@@ -10,8 +10,7 @@ from wabiz_operator.resources.common import (
     metadata,
     selector_labels,
 )
-from wabiz_operator.resources.containers import Operand, app_container, pod_template
-from wabiz_operator.resources.placement import app_placement
+from wabiz_operator.resources.containers import Operand, app_container, app_pod_template
 
 COMPONENT = "webapp"
 
@@ -34,14 +33,7 @@ def build_webapp_deployment(client: Client, operand: Operand) -> Obj:
             # Never below the desired count while rolling: the PodDisruptionBudget's promise holds.
             "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1}},
             "minReadySeconds": 5,
-            "template": pod_template(
-                client,
-                COMPONENT,
-                operand.image,
-                [container],
-                app_placement(client, COMPONENT),
-                operand.checksum,
-            ),
+            "template": app_pod_template(client, COMPONENT, operand, container),
         },
     }
 
