@@ -52,6 +52,12 @@ def missing(stored: Any, built: Any, path: str = "") -> list[str]:
     fields its schema does not know, so a misspelt field shows up here)."""
     if isinstance(built, dict) and isinstance(stored, dict):
         return [p for key, value in built.items() for p in missing(stored.get(key), value, f"{path}.{key}")]
+    if isinstance(built, list) and isinstance(stored, list) and len(built) == len(stored):
+        return [
+            p
+            for i, (s, b) in enumerate(zip(stored, built, strict=True))
+            for p in missing(s, b, f"{path}[{i}]")
+        ]
     return [] if stored == built else [f"{path}: built {built!r}, stored {stored!r}"]
 
 

@@ -118,6 +118,6 @@ def test_defaults_and_printer_columns(cluster: ControlPlane, namespace: str) -> 
     assert stored["spec"]["webapp"]["service"]["type"] == "ClusterIP"
     assert stored["spec"]["media"]["deletionPolicy"] == "Retain"
     header = cluster.kubectl("get", "wac", "-n", namespace).stdout.splitlines()[0].split()
-    assert header == ["NAME", "READY", "SHARDS", "COREAPPS", "WEBAPP", "DATABASE", "AGE"]
+    assert header == ["NAME", "READY", "VERSION", "SHARDS", "COREAPPS", "WEBAPP", "DATABASE", "AGE"]
     explained = cluster.kubectl("explain", "whatsappclient.spec.database").stdout
     assert "Exactly one of cloudnativepg" in explained
