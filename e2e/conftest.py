@@ -63,9 +63,7 @@ class Kubectl:
             ["kubectl", f"--kubeconfig={KUBECONFIG}", *args], input=stdin, capture_output=True, text=True
         )
         if check and result.returncode != 0:
-            raise AssertionError(
-                f"kubectl {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}"
-            )
+            raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}")
         return result
 
     def apply(self, namespace: str, *objects: dict[str, Any]) -> None:
