@@ -95,12 +95,12 @@ class TimedSender(flows.Sender):
         self.answers.append((time.monotonic(), len(self.accepted) > before))
 
 
-def outage(answers: list[tuple[float, bool]], since: float) -> tuple[float | None, float | None]:
-    """(first refused send after `since`, first accepted send after that), seconds after `since`;
-    (None, None) when no send was refused."""
+def outage(answers: list[tuple[float, bool]], since: float) -> tuple[float, float, float] | None:
+    """(first refused send, last refused send, first accepted send after it), in seconds after
+    `since`; None when no send was refused."""
     later = [(t - since, ok) for t, ok in answers if t >= since]
-    first_refusal = next((t for t, ok in later if not ok), None)
-    if first_refusal is None:
-        return None, None
-    accepted_again = next((t for t, ok in later if ok and t > first_refusal), None)
-    return first_refusal, accepted_again
+    refused = [t for t, ok in later if not ok]
+    if not refused:
+        return None
+    accepted_again = next((t for t, ok in later if ok and t > refused[-1]), float("inf"))
+    return refused[0], refused[-1], accepted_again

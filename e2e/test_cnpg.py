@@ -72,7 +72,16 @@ def bank(kubectl: Kubectl, namespace: str) -> str:
         client(NAME, {"instances": 3}),
     )
     ready(kubectl, namespace, NAME)
-    print(f"\n{NAME}: Ready with 3 PostgreSQL instances in {time.monotonic() - started:.0f} s")
+    serving = time.monotonic() - started
+    eventually(
+        lambda: cluster_status(kubectl, namespace, CLUSTER).get("readyInstances") == 3,
+        timeout=READY,
+        what="3 PostgreSQL instances ready",
+    )
+    print(
+        f"\n{NAME}: Ready (its primary up) in {serving:.0f} s, "
+        f"3/3 PostgreSQL instances ready in {time.monotonic() - started:.0f} s"
+    )
     return namespace
 
 
@@ -132,29 +141,22 @@ def test_losing_the_primary_under_load_loses_no_accepted_message(
             timeout=ROLLOUT,
             what="a new primary",
         )
-        eventually(
-            lambda: outage(sender.answers, deleted)[1] is not None or time.monotonic() - deleted > 60,
-            timeout=ROLLOUT,
-            what="sends accepted again",
-        )
-        accepted_before = len(sender.accepted)
-        eventually(
-            lambda: len(sender.accepted) >= accepted_before + 20, timeout=DELIVERY, what="steady again"
-        )
-    refused_from, accepted_again = outage(sender.answers, deleted)
-    new_primary = cluster_status(kubectl, bank, CLUSTER)["currentPrimary"]
+        accepted_then = len(sender.accepted)
+        eventually(lambda: len(sender.accepted) >= accepted_then + 25, timeout=DELIVERY, what="steady again")
+    window = outage(sender.answers, deleted)
+    successor = cluster_status(kubectl, bank, CLUSTER)["currentPrimary"]
     print(
-        f"\nfailover: deleted primary {primary}; {new_primary} primary after {promoted - deleted:.1f} s; "
+        f"\nfailover: deleted primary {primary}; {successor} primary after {promoted - deleted:.1f} s; "
         + (
-            f"sends refused from +{refused_from:.1f} s, accepted again {accepted_again:.1f} s "
-            "after the deletion; "
-            if refused_from is not None and accepted_again is not None
+            f"sends refused from +{window[0]:.1f} s to +{window[1]:.1f} s, accepted again "
+            f"{window[2]:.1f} s after the deletion; "
+            if window
             else "no send refused; "
         )
         + sender.summary()
     )
     assert all(f.startswith("503:") for f in sender.failed), f"refused, never lost: {sender.failed[:5]}"
-    assert accepted_again is None or accepted_again <= 2 * FAILOVER_GOAL
+    assert window is None or window[2] <= 2 * FAILOVER_GOAL, window
     eventually(
         lambda: set(sender.accepted) <= flows.delivered(kubectl, bank),
         timeout=DELIVERY * 2,
@@ -215,7 +217,7 @@ def test_a_backup_restored_into_a_new_client_serves_the_old_state(
     url = flows.node_url(kubectl, bank, f"{RESTORED}-webapp")
     restored = flows.admin_session(url, kubectl.secret(bank, f"{RESTORED}-secrets", "admin-password"))
     assert restored.get(f"/v1/media/{media_id}").content == b"%PDF-1.4 before the backup"
-    outbound = restored.get("/v1/stats/app").json()["stats"]["app"]["messages"]["outbound"]
+    outbound = restored.get("/v1/stats/app").json()["stats"]["app"]["messages"]["out"]
     assert sum(outbound.values()) >= len(kept), outbound
     instance = cluster_status(kubectl, bank, f"{RESTORED}-db")["currentPrimary"]
     query = "select status from messages where id = any(string_to_array(:'ids', ','))"

@@ -69,6 +69,7 @@ def test_the_application_owns_its_database_without_superuser_rights() -> None:
     spec = cnpg.build_cluster(initech())["spec"]
     assert spec["bootstrap"] == {"initdb": {"database": "wabiz", "owner": "wabiz"}}
     assert spec["enableSuperuserAccess"] is False
+    assert spec["smartShutdownTimeout"] == 0, "the pools' sessions would hold a smart shutdown 180 s"
     assert spec["storage"] == {"size": "20Gi"}
     assert spec["resources"]["limits"]["memory"]
 

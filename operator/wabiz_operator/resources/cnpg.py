@@ -133,6 +133,10 @@ def build_cluster(client: Client) -> Obj:
     spec: Obj = {
         "instances": cnpg.instances,
         "enableSuperuserAccess": False,
+        # A deleted or drained primary stops at once with a fast shutdown. The default smart shutdown
+        # waits up to 180 s for every session to end, and the pools' idle sessions never do: the
+        # primary left the Service, and the failover waited for the timeout (192 s on kind).
+        "smartShutdownTimeout": 0,
         "postgresql": {"parameters": {"max_connections": str(max_connections(client))}},
         "bootstrap": _bootstrap(cnpg),
         "storage": storage,
