@@ -31,6 +31,7 @@ from e2e.cnpg_workloads import (
     wal_archived,
 )
 from e2e.conftest import DELIVERY, READY, ROLLOUT, Kubectl, eventually
+from e2e.test_security import probe_pod, reaches
 from tests.tooling.scenarios import condition, get
 
 NAME, RESTORED = "bank", "vault"
@@ -120,6 +121,11 @@ def test_three_instances_on_three_database_nodes(kubectl: Kubectl, bank: str) ->
         "select bool_and(ssl) from pg_stat_ssl join pg_stat_activity using (pid) where usename = 'wabiz'",
     )
     assert ssl == "t", "the application's sessions use TLS"
+    # The NetworkPolicy CloudNativePG works under (replication, failover, backups) keeps others out.
+    probe_pod(kubectl, bank, "neighbour")
+    assert reaches(kubectl, bank, "neighbour", f"{NAME}-webapp.{bank}.svc", 80)
+    assert not reaches(kubectl, bank, "neighbour", f"{CLUSTER}-rw.{bank}.svc", 5432)
+    assert not reaches(kubectl, bank, "neighbour", f"{CLUSTER}-rw.{bank}.svc", 8000)
 
 
 def test_losing_the_primary_under_load_loses_no_accepted_message(

