@@ -63,7 +63,8 @@ class Kubectl:
             ["kubectl", f"--kubeconfig={KUBECONFIG}", *args], input=stdin, capture_output=True, text=True
         )
         if check and result.returncode != 0:
-            raise AssertionError(f"kubectl {' '.join(args)} failed ({result.returncode}): {result.stderr.strip()}")
+            command = " ".join(args)
+            raise AssertionError(f"kubectl {command} failed ({result.returncode}): {result.stderr.strip()}")
         return result
 
     def apply(self, namespace: str, *objects: dict[str, Any]) -> None:

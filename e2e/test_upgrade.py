@@ -130,6 +130,7 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
         client = workloads.client(NAME, workloads.managed_database(), tag=PREVIOUS)
         client["spec"]["webapp"] = {"service": {"type": "NodePort"}}
         client["spec"]["upstream"] = {"sandbox": {"enforceWindow": False}}  # the sandbox restarts below
+        del client["spec"]["webhooks"]["allowPrivateNetworks"]  # unknown to the previous CRD
         credentials = {"accessKeyId": workloads.MINIO_USER, "secretAccessKey": workloads.MINIO_PASSWORD}
         kubectl.apply(
             namespace,
