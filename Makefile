@@ -15,9 +15,11 @@ $(STAMP): pyproject.toml requirements.lock
 	@$(BIN)/uv pip install -q --python $(BIN)/python --no-deps -e .
 	@touch $(STAMP)
 
-# helm, kubectl and the control plane of the cluster tier (built with Go once, then cached).
+# helm, kubectl and the control plane of the cluster tier (built with Go once, then cached), and
+# the Go modules whose CRDs it installs (CloudNativePG, its Barman Cloud plugin).
 tools: install
 	$(BIN)/python -m tests.tooling.control_plane
+	$(BIN)/python -m tests.tooling.cnpg
 
 run: install
 	$(BIN)/wabiz up $(ARGS)

@@ -10,16 +10,21 @@ unreachable, a conflict, throttling — is transient and retried with growing de
 from __future__ import annotations
 
 from wabiz_operator.kube import KubeError
+from wabiz_operator.status import Check
 
 PERMANENT_STATUSES = {400: "Invalid", 401: "Unauthorized", 403: "Forbidden", 404: "NotFound", 422: "Invalid"}
 
 
 class ReconcileError(Exception):
-    """A pass that could not finish: `reason` becomes the condition's reason."""
+    """A pass that could not finish: `reason` becomes the condition's reason; `observed` holds the
+    conditions the failure itself tells (a missing CloudNativePG: `DatabaseReady` is False)."""
 
-    def __init__(self, reason: str, message: str, *, permanent: bool) -> None:
+    def __init__(
+        self, reason: str, message: str, *, permanent: bool, observed: dict[str, Check] | None = None
+    ) -> None:
         super().__init__(message)
         self.reason, self.message, self.permanent = reason, message, permanent
+        self.observed = observed or {}
 
 
 def missing_reference(message: str) -> ReconcileError:

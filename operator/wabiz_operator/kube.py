@@ -44,6 +44,8 @@ KINDS: dict[str, tuple[str, bool]] = {
     "Lease": ("leases", True),
     "WhatsAppClient": ("whatsappclients", True),
     "Cluster": ("clusters", True),
+    "ScheduledBackup": ("scheduledbackups", True),
+    "ObjectStore": ("objectstores", True),
     "CustomResourceDefinition": ("customresourcedefinitions", False),
 }
 

@@ -77,7 +77,9 @@ class ClientLoop:
                 await self._event(client, "Pruned", f"deleted {child}: the spec no longer asks for it", False)
         except ReconcileError as exc:
             status = {"observedGeneration": client.generation}
-            status["conditions"] = failed_pass(previous, client.generation, exc.reason, exc.message)
+            status["conditions"] = failed_pass(
+                previous, client.generation, exc.reason, exc.message, exc.observed
+            )
             result = Result.PERMANENT_ERROR if exc.permanent else Result.TRANSIENT_ERROR
             self.metrics.errors.labels(client.namespace, client.name, exc.reason).inc()
             log.warning("%s: %s (%s)", self.label, exc.message, exc.reason)

@@ -6,6 +6,8 @@ Environment:
   namespace); unset turns leader election off (one operator process, e.g. on a laptop).
 - `WABIZ_OPERATOR_CRD_FILE`: the CRD to keep current (`crd.py`); unset leaves the CRD alone.
 - `WABIZ_OPERATOR_METRICS`: `host:port` of `/metrics` and `/healthz` (default `0.0.0.0:8080`).
+- `WABIZ_OPERATOR_CNPG_NAMESPACE`: where the CloudNativePG operator runs (default `cnpg-system`);
+  the NetworkPolicies of CloudNativePG clients let its pods in.
 - the scheduling knobs of `scheduling.Timing`.
 """
 
@@ -76,7 +78,9 @@ async def operate() -> int:
         crd_file = os.environ.get("WABIZ_OPERATOR_CRD_FILE")
         if crd_file:
             await crd.install(kube, yaml.safe_load(Path(crd_file).read_text()))  # noqa: ASYNC240 (once, at start)
-        context = Context(kube, sessions, __version__)
+        context = Context(
+            kube, sessions, __version__, os.environ.get("WABIZ_OPERATOR_CNPG_NAMESPACE", "cnpg-system")
+        )
         loops = ClientLoops(context, Timing.from_environment(), registry)
         namespaces = _namespaces()
         try:

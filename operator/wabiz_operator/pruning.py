@@ -21,6 +21,17 @@ PRUNABLE_KINDS = (
     ("networking.k8s.io/v1", "Ingress"),
     ("networking.k8s.io/v1", "NetworkPolicy"),
 )
+# Backups can be turned off (and a restore source is fixed at creation); the Cluster itself goes
+# only with its client (the database mode is immutable), so it is never pruned.
+CLOUDNATIVEPG_PRUNABLE_KINDS = (
+    ("postgresql.cnpg.io/v1", "ScheduledBackup"),
+    ("barmancloud.cnpg.io/v1", "ObjectStore"),
+)
+
+
+def prunable_kinds(database_mode: str) -> tuple[tuple[str, str], ...]:
+    """Only a CloudNativePG client lists CloudNativePG kinds: elsewhere their CRDs may be absent."""
+    return PRUNABLE_KINDS + (CLOUDNATIVEPG_PRUNABLE_KINDS if database_mode == "cloudnativepg" else ())
 
 
 def controller_uid(obj: Obj) -> str | None:

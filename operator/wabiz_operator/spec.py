@@ -79,12 +79,25 @@ class ExternalDatabase(_Spec):
     credentials_secret_ref: DatabaseCredentialsRef
 
 
+DATABASE_ROLE = {"wabiz.io/role": "database"}
+DATABASE_TOLERATION: Obj = {
+    "key": "wabiz.io/role",
+    "operator": "Equal",
+    "value": "database",
+    "effect": "NoSchedule",
+}
+
+
 class DatabasePlacement(_Spec):
-    node_selector: dict[str, str] = Field(default_factory=lambda: {"wabiz.io/role": "database"})
-    tolerations: list[Obj] | None = None
+    """The database nodes: selected by label, their taint tolerated (both by default)."""
+
+    node_selector: dict[str, str] = Field(default_factory=lambda: dict(DATABASE_ROLE))
+    tolerations: list[Obj] = Field(default_factory=lambda: [dict(DATABASE_TOLERATION)])
 
 
 class ManagedDatabase(_Spec):
+    """The development mode: one PostgreSQL pod, no replica, no backup."""
+
     storage: str = "10Gi"
     storage_class_name: str | None = None
     image: str = "postgres:16-alpine"
@@ -92,13 +105,50 @@ class ManagedDatabase(_Spec):
     placement: DatabasePlacement = DatabasePlacement()
 
 
+class DatabaseBackup(_Spec):
+    """WAL archiving and scheduled base backups into the media bucket, under `path`."""
+
+    enabled: bool = True
+    path: str = "database"
+    schedule: str = "0 0 3 * * *"
+    retention_policy: str = "30d"
+
+
+class DatabaseRestore(_Spec):
+    """Where a new client's database comes from: another database's backups (`serverName`)."""
+
+    server_name: str
+    bucket: str | None = None
+    path: str = "database"
+    target_time: str | None = None
+
+
+class CloudNativePGDatabase(_Spec):
+    """A CloudNativePG `Cluster`: a primary and streaming replicas with automated failover."""
+
+    instances: int = 3
+    image_name: str | None = None
+    storage: str = "10Gi"
+    storage_class_name: str | None = None
+    resources: Obj | None = None
+    placement: DatabasePlacement = DatabasePlacement()
+    backup: DatabaseBackup = DatabaseBackup()
+    restore: DatabaseRestore | None = None
+
+
+DatabaseMode = Literal["external", "managed", "cloudnativepg"]
+
+
 class DatabaseSpec(_Spec):
     external: ExternalDatabase | None = None
     managed: ManagedDatabase | None = None
+    cloudnativepg: CloudNativePGDatabase | None = None
 
     @property
-    def mode(self) -> Literal["external", "managed"]:
-        return "external" if self.external is not None else "managed"
+    def mode(self) -> DatabaseMode:
+        if self.external is not None:
+            return "external"
+        return "cloudnativepg" if self.cloudnativepg is not None else "managed"
 
 
 class S3CredentialsRef(_Spec):

@@ -66,6 +66,29 @@ def replicas_check(what: str, ready: int, desired: int) -> Check:
     return Check(False, "NoReplicasReady", f"0/{desired} {what} replicas ready; see `kubectl describe pod`")
 
 
+def cluster_check(cluster: Obj | None) -> Check:
+    """`DatabaseReady` from a CloudNativePG Cluster: its own Ready condition, or, while it is not
+    (a replica starting, a rolling update), a stable primary that is healthy serves writes too."""
+    status = (cluster or {}).get("status") or {}
+    if not status:
+        return Check(
+            False, "DatabaseStarting", "the Cluster has no status yet; is the CloudNativePG operator running?"
+        )
+    primary = status.get("currentPrimary")
+    counts = f"{status.get('readyInstances') or 0}/{status.get('instances') or 0} instances ready"
+    counts += f", primary {primary}" if primary else ", no primary"
+    ready: Obj = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), {})
+    if ready.get("status") == "True":
+        return Check(True, "ClusterHealthy", counts)
+    phase = status.get("phase") or "starting"
+    if status.get("phaseReason"):
+        phase += f" ({status['phaseReason']})"
+    healthy = (status.get("instancesStatus") or {}).get("healthy") or []
+    if primary and primary == status.get("targetPrimary") and primary in healthy:
+        return Check(True, "PrimaryReady", f"{phase}: {counts}")
+    return Check(False, "DatabaseNotReady", f"{phase}: {counts}")
+
+
 def serving(checks: dict[str, Check]) -> Check:
     blockers = [(kind, checks[kind]) for kind in SERVING if kind in checks and not checks[kind].ok]
     missing = [kind for kind in SERVING if kind not in checks]
@@ -92,16 +115,18 @@ def transitions(before: list[Obj], after: list[Obj]) -> list[Obj]:
     return [c for c in after if old.get(c["type"]) != c["status"]]
 
 
-def failed_pass(previous: list[Obj], generation: int, reason: str, message: str) -> list[Obj]:
-    """A pass that raised: `Reconciled` says why; the observations keep their last values."""
-    checks = {"Reconciled": Check(False, reason, message)}
-    observed = {
+def failed_pass(
+    previous: list[Obj], generation: int, reason: str, message: str, observed: dict[str, Check] | None = None
+) -> list[Obj]:
+    """A pass that raised: `Reconciled` says why, and so do the conditions the failure itself
+    observed (`observed`, which Ready then follows); the others keep their last values."""
+    fresh = {"Reconciled": Check(False, reason, message), **(observed or {})}
+    known = {
         c["type"]: Check(c["status"] == "True", c.get("reason", ""), c.get("message", "")) for c in previous
-    }
-    ready = serving(observed)
-    written = [condition("Reconciled", checks["Reconciled"], generation, previous)]
-    if "Ready" not in observed:
-        written.append(condition("Ready", ready, generation, previous))
-    kept = [c for c in previous if c.get("type") not in {w["type"] for w in written}]
+    } | fresh
+    if observed or "Ready" not in known:
+        fresh["Ready"] = serving(known)
+    written = [condition(kind, check, generation, previous) for kind, check in fresh.items()]
+    kept = [c for c in previous if c.get("type") not in fresh]
     order = {kind: index for index, kind in enumerate(CONDITION_TYPES)}
     return sorted(written + kept, key=lambda c: order.get(c["type"], len(order)))

@@ -26,7 +26,9 @@ def apply(
     return result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("name", ["managed.yaml", "external.yaml"])
+@pytest.mark.parametrize(
+    "name", ["managed.yaml", "external.yaml", "cloudnativepg.yaml", "external-cloudnativepg.yaml"]
+)
 def test_examples_are_accepted(cluster: ControlPlane, namespace: str, name: str) -> None:
     accepted, output = apply(cluster, namespace, example(name))
     assert accepted, output
@@ -37,7 +39,13 @@ def _broken(change: str) -> tuple[dict[str, Any], str]:
     spec = obj["spec"]
     if change == "both-databases":
         spec["database"]["external"] = {"host": "db", "credentialsSecretRef": {"name": "x"}}
-        return obj, "set exactly one of database.external and database.managed"
+        return obj, "set exactly one of database.cloudnativepg, database.external and database.managed"
+    if change == "managed-and-cloudnativepg":
+        spec["database"]["cloudnativepg"] = {}
+        return obj, "set exactly one of database.cloudnativepg, database.external and database.managed"
+    if change == "no-database":
+        spec["database"] = {}
+        return obj, "set exactly one of database.cloudnativepg, database.external and database.managed"
     if change == "three-shards":
         spec["coreapp"]["shards"] = 3
         return obj, "Unsupported value: 3"
@@ -56,7 +64,16 @@ def _broken(change: str) -> tuple[dict[str, Any], str]:
 
 
 @pytest.mark.parametrize(
-    "change", ["both-databases", "three-shards", "too-few-coreapps", "insecure-webhook", "two-upstreams"]
+    "change",
+    [
+        "both-databases",
+        "managed-and-cloudnativepg",
+        "no-database",
+        "three-shards",
+        "too-few-coreapps",
+        "insecure-webhook",
+        "two-upstreams",
+    ],
 )
 def test_invalid_objects_are_refused(cluster: ControlPlane, namespace: str, change: str) -> None:
     obj, message = _broken(change)
@@ -74,6 +91,23 @@ def test_database_mode_is_immutable(cluster: ControlPlane, namespace: str) -> No
     accepted, output = apply(cluster, namespace, changed)
     assert not accepted
     assert "cannot be changed after creation" in output, output
+    changed["spec"]["database"] = {"cloudnativepg": {}}
+    accepted, output = apply(cluster, namespace, changed)
+    assert not accepted
+    assert "cannot be changed after creation" in output, output
+
+
+def test_a_restore_source_is_fixed_at_creation(cluster: ControlPlane, namespace: str) -> None:
+    obj = example("cloudnativepg.yaml")
+    obj["spec"]["database"]["cloudnativepg"]["restore"] = {"serverName": "shop-1a2b"}
+    accepted, output = apply(cluster, namespace, obj, dry_run=False)
+    assert accepted, output
+    for restore in ({"serverName": "other-3c4d"}, None):
+        changed = copy.deepcopy(obj)
+        changed["spec"]["database"]["cloudnativepg"]["restore"] = restore
+        accepted, output = apply(cluster, namespace, changed)
+        assert not accepted
+        assert "restore is read only when the database is created" in output, output
 
 
 def test_defaults_and_printer_columns(cluster: ControlPlane, namespace: str) -> None:
@@ -84,6 +118,6 @@ def test_defaults_and_printer_columns(cluster: ControlPlane, namespace: str) -> 
     assert stored["spec"]["webapp"]["service"]["type"] == "ClusterIP"
     assert stored["spec"]["media"]["deletionPolicy"] == "Retain"
     header = cluster.kubectl("get", "wac", "-n", namespace).stdout.splitlines()[0].split()
-    assert header == ["NAME", "READY", "SHARDS", "COREAPPS", "WEBAPP", "DATABASE", "AGE"]
+    assert header == ["NAME", "READY", "VERSION", "SHARDS", "COREAPPS", "WEBAPP", "DATABASE", "AGE"]
     explained = cluster.kubectl("explain", "whatsappclient.spec.database").stdout
-    assert "Exactly one of external" in explained
+    assert "Exactly one of cloudnativepg" in explained

@@ -29,6 +29,12 @@ OPTIONAL_OBJECTS: dict[str, Any] = {
 CASES = {
     "managed, minimal": {**BASE, "database": {"managed": {}}},
     "managed, every object": {**BASE, "database": {"managed": {"placement": {}}}, **OPTIONAL_OBJECTS},
+    "cloudnativepg, minimal": {**BASE, "database": {"cloudnativepg": {}}},
+    "cloudnativepg, every object": {
+        **BASE,
+        "database": {"cloudnativepg": {"placement": {}, "backup": {}, "restore": {"serverName": "old-1a2b"}}},
+        **OPTIONAL_OBJECTS,
+    },
     "external, minimal": {
         **BASE,
         "database": {"external": {"host": "db", "credentialsSecretRef": {"name": "db"}}},

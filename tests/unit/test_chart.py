@@ -147,3 +147,22 @@ def test_namespaced_rbac_mode(helm: Path) -> None:
         doc for doc in docs if doc["kind"] == "RoleBinding" and doc["metadata"]["namespace"] == "shop"
     ]
     assert bindings[0]["subjects"][0]["namespace"] == "wabiz-system"
+
+
+def test_cloudnativepg_rules_and_setting(helm: Path) -> None:
+    docs = render(helm, "--set", "cloudnativepg.operatorNamespace=postgres-operator")
+    rules = {
+        (group, resource): set(rule["verbs"])
+        for rule in rules_by_kind(docs, "ClusterRole")
+        for group in rule["apiGroups"]
+        for resource in rule["resources"]
+    }
+    assert rules[("postgresql.cnpg.io", "clusters")] == {"get", "create", "patch"}, "never listed or deleted"
+    assert rules[("postgresql.cnpg.io", "scheduledbackups")] == {"get", "list", "create", "patch", "delete"}
+    assert rules[("barmancloud.cnpg.io", "objectstores")] == {"get", "list", "create", "patch", "delete"}
+    assert ("postgresql.cnpg.io", "backups") not in rules, "backups are CloudNativePG's to make"
+    container = next(doc for doc in docs if doc["kind"] == "Deployment")["spec"]["template"]["spec"][
+        "containers"
+    ][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    assert env["WABIZ_OPERATOR_CNPG_NAMESPACE"] == "postgres-operator"

@@ -46,8 +46,12 @@ def test_crd_identity_and_subresources() -> None:
 def test_validation_rules_are_in_the_schema() -> None:
     spec = schema()["properties"]["spec"]
     database_rules = [r["rule"] for r in spec["properties"]["database"]["x-kubernetes-validations"]]
-    assert "has(self.external) != has(self.managed)" in database_rules
-    assert any("oldSelf" in rule for rule in database_rules), "the database mode is immutable"
+    assert any("has(self.cloudnativepg) ? 1 : 0) == 1" in rule for rule in database_rules), "one mode"
+    immutable = next(rule for rule in database_rules if "oldSelf" in rule)
+    assert all(
+        f"has(self.{mode}) == has(oldSelf.{mode})" in immutable
+        for mode in ("external", "managed", "cloudnativepg")
+    )
     assert spec["properties"]["coreapp"]["properties"]["shards"]["enum"] == [1, 2, 4, 8, 16, 32]
 
 

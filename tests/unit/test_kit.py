@@ -117,3 +117,18 @@ def test_database_dsn_from_parts_escapes_the_password() -> None:
         config.database_dsn()
         == "postgresql+psycopg://app:p%40ss%3A%2Fword@db.example:5432/wabiz?sslmode=require"
     )
+
+
+def test_database_dsn_carries_the_ca_file() -> None:
+    """CloudNativePG: verify-full against the cluster's CA, a file mounted from its Secret."""
+    from wabiz.kit.config import CommonConfig
+
+    config = CommonConfig(
+        dev_mode=True,
+        database_host="shop-db-rw.shop.svc",
+        database_sslmode="verify-full",
+        database_sslrootcert="/etc/wabiz/database-ca/ca.crt",
+    )
+    assert config.database_dsn().endswith(
+        "@shop-db-rw.shop.svc:5432/wabiz?sslmode=verify-full&sslrootcert=%2Fetc%2Fwabiz%2Fdatabase-ca%2Fca.crt"
+    )

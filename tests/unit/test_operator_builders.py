@@ -14,15 +14,17 @@ from wabiz.kit.passwords import password_problem
 from wabiz_operator.client import Client
 from wabiz_operator.kube import KINDS
 from wabiz_operator.reconcile.workloads import desired, operand
-from wabiz_operator.resources import coreapp, database, pdb, sandbox, webapp
+from wabiz_operator.resources import cnpg, coreapp, database, pdb, sandbox, webapp
 from wabiz_operator.resources.common import VERSION_LABEL, image_tag, pod_labels
 from wabiz_operator.resources.configmap import build_configmap, secret_refs
 from wabiz_operator.resources.containers import CHECKSUM_ANNOTATION, Operand
 from wabiz_operator.resources.migration import build_migration_job, database_target
 from wabiz_operator.resources.secrets import (
     GENERATED_KEYS,
+    SUPERUSER_PASSWORD,
     build_database_secret,
     build_generated_secret,
+    new_database_values,
     new_generated_values,
 )
 
@@ -42,7 +44,7 @@ def load(name: str, **spec: Any) -> Client:
     return Client.from_body(raw)
 
 
-@pytest.fixture(params=["managed.yaml", "external.yaml"])
+@pytest.fixture(params=["managed.yaml", "external.yaml", "cloudnativepg.yaml"])
 def client(request: pytest.FixtureRequest) -> Client:
     return load(request.param)
 
@@ -57,10 +59,17 @@ def all_children(client: Client) -> list[dict[str, Any]]:
         build_generated_secret(client, new_generated_values({})),
         build_configmap(client),
         build_migration_job(client, IMAGE),
+        database.build_database_init(client),
         database.build_database_service(client),
         database.build_database_statefulset(client),
-        build_database_secret(client, "pw"),
+        build_database_secret(client, new_database_values({})),
     ]
+    if client.spec.database.cloudnativepg is not None:
+        extra += [
+            cnpg.build_cluster(client),
+            *cnpg.build_object_stores(client),
+            cnpg.build_scheduled_backup(client),
+        ]
     return workloads + rest + [o for o in extra if o is not None]
 
 
@@ -153,10 +162,52 @@ def test_managed_database_is_placed_alone_on_database_nodes() -> None:
     assert app_pod["topologySpreadConstraints"][0]["topologyKey"] == "kubernetes.io/hostname"
 
 
+def test_managed_database_tolerates_the_database_taint_by_default() -> None:
+    client = load("managed.yaml", database={"managed": {}})
+    statefulset = database.build_database_statefulset(client)
+    assert statefulset is not None
+    pod = statefulset["spec"]["template"]["spec"]
+    assert pod["nodeSelector"] == {"wabiz.io/role": "database"}
+    assert pod["tolerations"] == [
+        {"key": "wabiz.io/role", "operator": "Equal", "value": "database", "effect": "NoSchedule"}
+    ]
+
+
+def test_managed_database_stops_fast_and_serves_a_non_superuser() -> None:
+    client = load("managed.yaml")
+    statefulset = database.build_database_statefulset(client)
+    assert statefulset is not None
+    pod = statefulset["spec"]["template"]["spec"]
+    assert pod["terminationGracePeriodSeconds"] >= 60
+    container = pod["containers"][0]
+    assert "-m fast" in container["lifecycle"]["preStop"]["exec"]["command"][-1]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["POSTGRES_USER"]["value"] == "postgres", "the superuser is not the application's role"
+    assert env["POSTGRES_PASSWORD"]["valueFrom"]["secretKeyRef"]["key"] == SUPERUSER_PASSWORD
+    assert env["WABIZ_APP_USER"]["valueFrom"]["secretKeyRef"]["key"] == "username"
+    init = database.build_database_init(client)
+    assert init is not None
+    mounted = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert mounted[database.INIT_VOLUME] == "/docker-entrypoint-initdb.d"
+    volume = next(v for v in pod["volumes"] if v["name"] == database.INIT_VOLUME)
+    assert volume["configMap"]["name"] == init["metadata"]["name"]
+    apps = {ref.env: ref.key for ref in secret_refs(client, "webapp") if ref.secret == "acme-postgres"}
+    assert apps == {"WABIZ_DATABASE_USER": "username", "WABIZ_DATABASE_PASSWORD": "password"}
+
+
+def test_managed_database_credentials_are_kept_and_completed() -> None:
+    first = new_database_values({})
+    assert set(first) == {"username", "password", SUPERUSER_PASSWORD}
+    assert new_database_values(first) == first
+    legacy = new_database_values({"username": "wabiz", "password": "old"})
+    assert legacy["password"] == "old", "a 0.1.0 Secret keeps its password"
+    assert legacy[SUPERUSER_PASSWORD]
+
+
 def test_external_database_has_no_database_children() -> None:
     client = load("external.yaml")
     assert database.build_database_statefulset(client) is None
-    assert build_database_secret(client, "x") is None
+    assert build_database_secret(client, {}) is None
     assert sandbox.build_sandbox_deployment(client, Operand(IMAGE, "x")) is None, "cloud upstream: no sandbox"
     data = build_configmap(client)["data"]
     assert data["WABIZ_DATABASE_HOST"] == "postgres.databases.svc"
@@ -253,7 +304,7 @@ def test_in_cluster_urls_use_service_ports() -> None:
 def policies(client: Client) -> dict[str, dict[str, Any]]:
     from wabiz_operator.resources.networkpolicy import build_network_policies
 
-    return {p["metadata"]["name"]: p["spec"] for p in build_network_policies(client)}
+    return {p["metadata"]["name"]: p["spec"] for p in build_network_policies(client, "cnpg-system")}
 
 
 def sources(policy: dict[str, Any]) -> Any:

@@ -11,10 +11,10 @@ import pytest
 from wabiz_operator import crd, election, rollout
 from wabiz_operator.errors import classify
 from wabiz_operator.kube import KubeError
-from wabiz_operator.pruning import unwanted
+from wabiz_operator.pruning import PRUNABLE_KINDS, prunable_kinds, unwanted
 from wabiz_operator.scheduling import Result, Timing, next_delay
 from wabiz_operator.spec import parse_spec
-from wabiz_operator.status import Check, conditions, failed_pass, transitions
+from wabiz_operator.status import Check, cluster_check, conditions, failed_pass, transitions
 from wabiz_operator.versions import desired_image
 
 MINIMAL = {
@@ -160,6 +160,74 @@ def test_conditions_ready_transitions_and_failures() -> None:
     assert failed["Reconciled"]["status"] == "False" and failed["Reconciled"]["reason"] == "Forbidden"
     assert failed["Reconciled"]["observedGeneration"] == 4
     assert failed["MediaReady"] == by_type["MediaReady"], "observations keep their last value"
+
+
+def test_a_failure_that_observed_something_says_so() -> None:
+    ok = Check(True, "Fine", "fine")
+    checks = {"DatabaseReady": ok, "MediaReady": ok, "WebAppAvailable": ok, "CoreAppAvailable": ok}
+    before = conditions(checks, 2, [])
+    missing = Check(False, "CloudNativePGMissing", "the CRD clusters.postgresql.cnpg.io is missing")
+    after = {
+        c["type"]: c
+        for c in failed_pass(before, 3, missing.reason, missing.message, {"DatabaseReady": missing})
+    }
+    assert (after["DatabaseReady"]["status"], after["DatabaseReady"]["reason"]) == (
+        "False",
+        "CloudNativePGMissing",
+    )
+    assert after["Reconciled"]["reason"] == "CloudNativePGMissing"
+    assert after["Ready"]["status"] == "False" and "DatabaseReady" in after["Ready"]["message"]
+
+
+def cluster(**status: Any) -> dict[str, Any]:
+    return {"status": status}
+
+
+def test_database_ready_follows_the_cloudnativepg_cluster() -> None:
+    assert not cluster_check(None).ok
+    assert "CloudNativePG operator running" in cluster_check({"spec": {}}).message
+    healthy = cluster(
+        instances=3,
+        readyInstances=3,
+        currentPrimary="shop-db-1",
+        targetPrimary="shop-db-1",
+        phase="Cluster in healthy state",
+        conditions=[{"type": "Ready", "status": "True"}],
+    )
+    assert cluster_check(healthy) == Check(True, "ClusterHealthy", "3/3 instances ready, primary shop-db-1")
+    replica_joining = cluster(
+        instances=3,
+        readyInstances=2,
+        currentPrimary="shop-db-1",
+        targetPrimary="shop-db-1",
+        phase="Creating a new replica",
+        instancesStatus={"healthy": ["shop-db-1", "shop-db-2"]},
+        conditions=[{"type": "Ready", "status": "False"}],
+    )
+    assert cluster_check(replica_joining).ok, "the primary serves while a replica joins"
+    failing_over = cluster(
+        instances=3,
+        readyInstances=2,
+        currentPrimary="shop-db-1",
+        targetPrimary="pending",
+        phase="Failing over",
+        instancesStatus={"healthy": ["shop-db-2", "shop-db-3"]},
+        conditions=[{"type": "Ready", "status": "False"}],
+    )
+    check = cluster_check(failing_over)
+    assert (check.ok, check.reason) == (False, "DatabaseNotReady")
+    assert check.message.startswith("Failing over: 2/3 instances ready")
+    starting = cluster(instances=3, phase="Setting up primary", phaseReason="Creating primary instance")
+    assert (
+        cluster_check(starting).message
+        == "Setting up primary (Creating primary instance): 0/3 instances ready, no primary"
+    )
+
+
+def test_cloudnativepg_kinds_are_pruned_only_for_its_clients() -> None:
+    assert prunable_kinds("managed") == prunable_kinds("external") == PRUNABLE_KINDS
+    extra = set(prunable_kinds("cloudnativepg")) - set(PRUNABLE_KINDS)
+    assert {kind for _, kind in extra} == {"ScheduledBackup", "ObjectStore"}, "never the Cluster"
 
 
 def test_crd_versions_never_go_backwards() -> None:

@@ -62,4 +62,16 @@ helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
 - apiGroups: [networking.k8s.io]
   resources: [ingresses, networkpolicies]
   verbs: [get, list, create, patch, delete]
+# The cloudnativepg database mode (CloudNativePG and its Barman Cloud plugin, installed separately):
+# a Cluster goes only with its client, so it is never listed or deleted; backups can be turned off,
+# so their schedule and object store are pruned.
+- apiGroups: [postgresql.cnpg.io]
+  resources: [clusters]
+  verbs: [get, create, patch]
+- apiGroups: [postgresql.cnpg.io]
+  resources: [scheduledbackups]
+  verbs: [get, list, create, patch, delete]
+- apiGroups: [barmancloud.cnpg.io]
+  resources: [objectstores]
+  verbs: [get, list, create, patch, delete]
 {{- end -}}

@@ -1,9 +1,9 @@
 """One reconcile pass: desired children applied in order, dependencies checked, status computed.
 
 Order: generated Secrets and the user's referenced Secrets; the ConfigMap and NetworkPolicies; the
-managed database;
-database and bucket checks; the migration Job for the image the client should run; the app
-workloads (on the new image only once its migration succeeded, else on the one already running);
+database (managed StatefulSet or CloudNativePG Cluster) and its check; the bucket check; the
+migration Job for the image the client should run; the app workloads (on the new image only once
+its migration succeeded, else on the one already running);
 the WebApp's settings; pruning of what the spec no longer wants. Errors raise `ReconcileError`
 (see `errors.py`); the caller writes them into the status and schedules the retry.
 """
@@ -15,11 +15,20 @@ from dataclasses import dataclass
 
 from wabiz_operator import versions
 from wabiz_operator.client import Client
-from wabiz_operator.reconcile import dependencies, migrations, observing, prune, secrets, settings, workloads
+from wabiz_operator.reconcile import (
+    cloudnativepg,
+    dependencies,
+    migrations,
+    observing,
+    prune,
+    secrets,
+    settings,
+    workloads,
+)
 from wabiz_operator.reconcile.applying import apply, apply_workload
 from wabiz_operator.reconcile.context import Context, Obj, Pass
 from wabiz_operator.reconcile.references import legacy_grandfathering, read_references
-from wabiz_operator.resources import database
+from wabiz_operator.resources import cnpg, database
 from wabiz_operator.resources.common import image_tag
 from wabiz_operator.resources.configmap import build_configmap, webapp_url
 from wabiz_operator.resources.networkpolicy import build_network_policies
@@ -38,12 +47,15 @@ class Outcome:
 
 
 async def _database_children(ctx: Context, client: Client) -> list[Obj]:
-    service, statefulset = (
+    """The managed database's children (none in the other modes)."""
+    init, service, statefulset = (
+        database.build_database_init(client),
         database.build_database_service(client),
         database.build_database_statefulset(client),
     )
-    if service is None or statefulset is None:
+    if init is None or service is None or statefulset is None:
         return []
+    await apply(ctx, client, init)
     await apply(ctx, client, service)
     await apply_workload(
         ctx,
@@ -51,7 +63,27 @@ async def _database_children(ctx: Context, client: Client) -> list[Obj]:
         statefulset,
         inputs_fingerprint(database_spec(client), statefulset_image(statefulset), {}),
     )
-    return [service, statefulset]
+    return [init, service, statefulset]
+
+
+async def _database(
+    ctx: Context, p: Pass, referenced: dict[str, dict[str, str]], secret_data: dict[str, dict[str, str]]
+) -> list[Obj]:
+    """The database's children (returned, for pruning) and `DatabaseReady`; CloudNativePG's
+    credentials join `secret_data` (the pods' checksums) once it made them."""
+    client = p.client
+    if client.spec.database.cloudnativepg is not None:
+        found = await cloudnativepg.ensure(ctx, client)
+        p.checks["DatabaseReady"], p.status["database"] = found.check, found.status
+        if found.credentials is not None:
+            secret_data[cnpg.app_secret_name(client)] = found.credentials
+        wanted = found.objects
+    else:
+        wanted = await _database_children(ctx, client)
+        p.checks["DatabaseReady"] = await dependencies.check_database(ctx, client, referenced)
+    if client.spec.database.mode != "external" and not p.checks["DatabaseReady"].ok:
+        p.wait(f"the {client.spec.database.mode} database")
+    return wanted
 
 
 def database_spec(client: Client) -> Obj:
@@ -93,13 +125,10 @@ async def reconcile(ctx: Context, client: Client) -> Outcome:
     if generated.database is not None:
         secret_data[database_secret_name(client)] = generated.database
     # Policies first: nothing of the client's runs a moment without them.
-    foundation = [build_configmap(client), *build_network_policies(client)]
+    foundation = [build_configmap(client), *build_network_policies(client, ctx.cnpg_namespace)]
     for obj in foundation:
         await apply(ctx, client, obj)
-    wanted = [*foundation, *await _database_children(ctx, client)]
-    p.checks["DatabaseReady"] = await dependencies.check_database(ctx, client, referenced)
-    if client.spec.database.managed is not None and not p.checks["DatabaseReady"].ok:
-        p.wait("the managed database")
+    wanted = [*foundation, *await _database(ctx, p, referenced, secret_data)]
     p.checks["MediaReady"] = await dependencies.check_media(client, referenced)
     image = await _serving_image(ctx, p)
     if p.status.get("migration", {}).get("job"):

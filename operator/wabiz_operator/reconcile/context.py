@@ -20,6 +20,7 @@ class Context:
     kube: Kube
     sessions: AdminSessions
     operator_version: str
+    cnpg_namespace: str = "cnpg-system"  # where the CloudNativePG operator runs (NetworkPolicies)
 
 
 @dataclass

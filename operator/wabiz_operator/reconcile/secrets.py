@@ -23,7 +23,7 @@ from wabiz_operator.resources.secrets import (
     build_generated_secret,
     database_secret_name,
     generated_secret_name,
-    new_database_password,
+    new_database_values,
     new_generated_values,
 )
 
@@ -88,7 +88,7 @@ async def _database(ctx: Context, client: Client) -> dict[str, str] | None:
             "gone; restore the Secret, or delete the PVC to start with an empty database",
             permanent=True,
         )
-    secret_obj = build_database_secret(client, decode_secret(live).get("password") or new_database_password())
+    secret_obj = build_database_secret(client, new_database_values(decode_secret(live)))
     assert secret_obj is not None  # managed mode
     guard(live, client, secret_obj)
     if claim is not None:

@@ -96,32 +96,6 @@ def default_resources(cpu: str, memory: str) -> Obj:
     return {"requests": {"cpu": cpu, "memory": memory}, "limits": {"memory": memory}}
 
 
-def app_placement(client: Client, component: str) -> Obj:
-    """WebApp/CoreApp pods: user placement, spread over nodes, never on a managed database's node."""
-    placement = client.spec.placement
-    pod: Obj = {}
-    if placement.node_selector:
-        pod["nodeSelector"] = placement.node_selector
-    if placement.tolerations:
-        pod["tolerations"] = placement.tolerations
-    if placement.spread_across_nodes:
-        pod["topologySpreadConstraints"] = [
-            {
-                "maxSkew": 1,
-                "topologyKey": "kubernetes.io/hostname",
-                "whenUnsatisfiable": "ScheduleAnyway",
-                "labelSelector": {"matchLabels": selector_labels(client, component)},
-            }
-        ]
-    if client.spec.database.managed is not None:
-        pod["affinity"] = {
-            "podAntiAffinity": {
-                "requiredDuringSchedulingIgnoredDuringExecution": [away_from(client, ["database"])]
-            }
-        }
-    return pod
-
-
 def away_from(client: Client, components: list[str]) -> Obj:
     """A required anti-affinity term: not on a node running these components of this client."""
     return {

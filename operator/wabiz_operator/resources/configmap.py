@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wabiz_operator.client import Client
+from wabiz_operator.resources import cnpg
 from wabiz_operator.resources.common import POSTGRES_PORT, SANDBOX_PORT, Obj, metadata
 from wabiz_operator.resources.secrets import (
     ADMIN_PASSWORD,
@@ -56,6 +57,14 @@ def database_settings(client: Client) -> dict[str, str]:
             "WABIZ_DATABASE_PORT": str(external.port),
             "WABIZ_DATABASE_NAME": external.name,
             "WABIZ_DATABASE_SSLMODE": external.ssl_mode,
+        }
+    if client.spec.database.cloudnativepg is not None:
+        return {
+            "WABIZ_DATABASE_HOST": cnpg.primary_host(client),
+            "WABIZ_DATABASE_PORT": str(POSTGRES_PORT),
+            "WABIZ_DATABASE_NAME": cnpg.DATABASE,
+            "WABIZ_DATABASE_SSLMODE": "verify-full",
+            "WABIZ_DATABASE_SSLROOTCERT": f"{cnpg.CA_DIRECTORY}/{cnpg.CA_KEY}",
         }
     return {
         "WABIZ_DATABASE_HOST": f"{database_secret_name(client)}.{client.namespace}.svc",
@@ -119,6 +128,11 @@ def _database_refs(client: Client) -> list[SecretRef]:
         return [
             SecretRef("WABIZ_DATABASE_USER", ref.name, ref.username_key),
             SecretRef("WABIZ_DATABASE_PASSWORD", ref.name, ref.password_key),
+        ]
+    if client.spec.database.cloudnativepg is not None:
+        return [
+            SecretRef("WABIZ_DATABASE_USER", cnpg.app_secret_name(client), "username"),
+            SecretRef("WABIZ_DATABASE_PASSWORD", cnpg.app_secret_name(client), "password"),
         ]
     return [
         SecretRef("WABIZ_DATABASE_USER", database_secret_name(client), "username"),

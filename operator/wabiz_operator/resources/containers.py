@@ -5,16 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from wabiz_operator.client import Client
+from wabiz_operator.resources.cnpg import ca_mounts, ca_volumes
 from wabiz_operator.resources.common import (
     Obj,
-    app_placement,
     container_security,
     pod_labels,
     pod_security,
 )
 from wabiz_operator.resources.configmap import env_from, secret_env
+from wabiz_operator.resources.placement import app_placement
 
 CHECKSUM_ANNOTATION = "wabiz.io/config-checksum"
+DATABASE_READERS = ("webapp", "coreapp", "migrate")
+TMP_MOUNT = {"name": "tmp", "mountPath": "/tmp"}  # noqa: S108 (an emptyDir, read-only root)
+
+
+def volume_mounts(client: Client, component: str) -> list[Obj]:
+    """The scratch emptyDir, and the database CA for the components that connect to it."""
+    return [TMP_MOUNT, *(ca_mounts(client) if component in DATABASE_READERS else [])]
 
 
 @dataclass(frozen=True)
@@ -38,7 +46,7 @@ def app_container(
         "env": secret_env(client, component) + extra_env,
         "securityContext": container_security(),
         "resources": resources,
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 (an emptyDir, read-only root)
+        "volumeMounts": volume_mounts(client, component),
     }
     if port is not None:
         container["ports"] = [{"name": "http", "containerPort": port}]
@@ -68,7 +76,10 @@ def pod_template(
             "automountServiceAccountToken": False,
             "enableServiceLinks": False,
             "containers": containers,
-            "volumes": [{"name": "tmp", "emptyDir": {}}],
+            "volumes": [
+                {"name": "tmp", "emptyDir": {}},
+                *(ca_volumes(client) if component in DATABASE_READERS else []),
+            ],
             **extra,
         },
     }

@@ -16,7 +16,7 @@ import orjson
 from wabiz_operator.client import Client
 from wabiz_operator.resources.common import Obj, container_security, default_resources, metadata
 from wabiz_operator.resources.configmap import database_settings, secret_env
-from wabiz_operator.resources.containers import pod_template
+from wabiz_operator.resources.containers import pod_template, volume_mounts
 
 COMPONENT = "migrate"
 FINISHED_JOB_TTL_SECONDS = 86400
@@ -43,7 +43,7 @@ def _container(client: Client, image: str) -> Obj:
         "env": env + secret_env(client, COMPONENT),
         "securityContext": container_security(),
         "resources": default_resources("100m", "192Mi"),
-        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # noqa: S108 (an emptyDir)
+        "volumeMounts": volume_mounts(client, COMPONENT),
     }
 
 

@@ -32,6 +32,7 @@ GENERATED_KEYS = (
     WEBHOOK_SECRET,
 )
 DATABASE_USER = "wabiz"
+SUPERUSER_PASSWORD = "superuser-password"  # noqa: S105 (a key name)
 
 
 def generated_secret_name(client: Client) -> str:
@@ -51,8 +52,14 @@ def new_generated_values(existing: dict[str, str]) -> dict[str, str]:
     return values
 
 
-def new_database_password() -> str:
-    return random.token_urlsafe(24)
+def new_database_values(existing: dict[str, str]) -> dict[str, str]:
+    """The managed database's credentials: the application role (`username`, `password`, what the
+    pods read) and the superuser's password (the database container's alone). Kept once made; a
+    Secret of 0.1.0, which had no superuser of its own, gains the key (its database ignores it)."""
+    values = {"username": DATABASE_USER, **existing}
+    for key in ("password", SUPERUSER_PASSWORD):
+        values.setdefault(key, random.token_urlsafe(24))
+    return values
 
 
 def _admin_password() -> str:
@@ -70,7 +77,7 @@ def build_generated_secret(client: Client, values: dict[str, str]) -> Obj:
     }
 
 
-def build_database_secret(client: Client, password: str) -> Obj | None:
+def build_database_secret(client: Client, values: dict[str, str]) -> Obj | None:
     if client.spec.database.managed is None:
         return None
     return {
@@ -78,5 +85,5 @@ def build_database_secret(client: Client, password: str) -> Obj | None:
         "kind": "Secret",
         "metadata": metadata(client, "database", database_secret_name(client)),
         "type": "Opaque",
-        "stringData": {"username": DATABASE_USER, "password": password},
+        "stringData": values,
     }

@@ -69,6 +69,10 @@ class CommonConfig(BaseSettings):
     database_user: str = "wabiz"
     database_password: SecretStr | None = None
     database_sslmode: str = "prefer"
+    database_sslrootcert: str | None = Field(
+        None,
+        description="CA certificate file the server's is verified against (sslmode verify-ca, verify-full)",
+    )
     database_pool_size: int = Field(10, ge=1, le=100)
     internal_token: SecretStr = Field(
         SecretStr("dev-internal-token"), description="shared secret of WebApp ↔ CoreApp calls"
@@ -116,8 +120,14 @@ class CommonConfig(BaseSettings):
             host=self.database_host,
             port=self.database_port,
             database=self.database_name,
-            query={"sslmode": self.database_sslmode},
+            query=self._ssl_query(),
         ).render_as_string(hide_password=False)
+
+    def _ssl_query(self) -> dict[str, str]:
+        query = {"sslmode": self.database_sslmode}
+        if self.database_sslrootcert:
+            query["sslrootcert"] = self.database_sslrootcert
+        return query
 
     def named_secrets(self) -> dict[str, SecretStr | None]:
         """This deployable's secrets by variable name; subclasses add theirs."""
