@@ -11,6 +11,6 @@ PostgreSQL-specific (batches through `unnest`, `ON CONFLICT … WHERE`, `FOR UPD
 and each reads as the one statement it is. `models` describes the same schema for Alembic and for
 the test that compares it with the migrations.
 
-Outside this package, SQL remains only where no table of ours is involved: `local.postgres`
-creates the embedded server's database, and `db.migrations` holds the schema's history.
+Outside this package, SQL remains only in `local.postgres`, which creates the embedded server's
+database: server administration before any table of ours exists.
 """
