@@ -8,6 +8,7 @@ from typing import Any, get_args
 
 import pytest
 
+from wabiz.db.leases import LiveNode, lease_owners
 from wabiz.kit.errors import ApiError, Unauthorized
 from wabiz.kit.media_types import MB, canonical
 from wabiz.kit.sharding import SHARD_COUNTS, shard_of
@@ -15,11 +16,11 @@ from wabiz.webapp.account.schemas import ShardChange
 from wabiz.webapp.auth import Principal, TokenCache, authorization, basic_credentials, check_api_key
 from wabiz.webapp.bodies import StrictModel, json_schema, to_model
 from wabiz.webapp.contacts.service import wa_id_of
-from wabiz.webapp.health.service import NodeView, health_payload
+from wabiz.webapp.health.service import health_payload
 from wabiz.webapp.health.stats import Gauge, as_json, as_prometheus
 from wabiz.webapp.media.rules import media_rule, size_problem
 from wabiz.webapp.messages.service import recipient
-from wabiz.webapp.routing import ShardMap, lease_owners
+from wabiz.webapp.routing import ShardMap
 
 # -- media -----------------------------------------------------------------------------------
 
@@ -72,9 +73,9 @@ def test_canonical_mime() -> None:
 
 def test_health_payload() -> None:
     a, b, c = (
-        NodeView("a", "h", "connected", 1),
-        NodeView("b", "h", "connected", 1),
-        NodeView("c", "h", "connected", 0),
+        LiveNode("a", "h", "connected", 1),
+        LiveNode("b", "h", "connected", 1),
+        LiveNode("c", "h", "connected", 0),
     )
     assert health_payload([], None, registered=True) == {"gateway_status": "disconnected"}
     assert health_payload([a], "a", registered=False) == {"gateway_status": "unregistered"}

@@ -19,12 +19,13 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import generate_latest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
-from sqlalchemy import text
 
 from wabiz.coreapp.config import CoreAppConfig
 from wabiz.coreapp.metrics import registry_for
 from wabiz.coreapp.node import Node
-from wabiz.coreapp.outbox import Outgoing, new_message_id
+from wabiz.coreapp.outbox import new_message_id
+from wabiz.db import account, messages
+from wabiz.db.messages import Outgoing
 from wabiz.gateway.base import UpstreamError
 from wabiz.kit.errors import (
     ApiError,
@@ -125,19 +126,12 @@ def _internal_routes(app: FastAPI, authorised: Any) -> None:
         if request.status != "read":
             raise InvalidParameter("status must be 'read'")
         async with node.sessions() as session:
-            row = (
-                await session.execute(
-                    text("SELECT upstream_id FROM messages WHERE id = :id AND direction = 'in'"),
-                    {"id": message_id},
-                )
-            ).first()
-        if row is None:
+            message = await messages.inbound(session, message_id)
+        if message is None:
             raise NotFound(f"no inbound message {message_id}")
-        await node.gateway.mark_read(row.upstream_id or message_id)
+        await node.gateway.mark_read(message.upstream_id or message_id)
         async with node.sessions.begin() as session:
-            await session.execute(
-                text("UPDATE messages SET status = 'read' WHERE id = :id"), {"id": message_id}
-            )
+            await messages.mark_read(session, message_id)
         return JSON({})
 
     @app.post("/internal/contacts", dependencies=[authorised])
@@ -192,13 +186,7 @@ async def _require_registered(node: Node) -> None:
 
 async def _store_account(node: Node, cc: str, phone: str, state: str, vname: str | None) -> None:
     async with node.sessions.begin() as session:
-        await session.execute(
-            text(
-                "UPDATE account SET cc = :cc, phone_number = :phone, state = :state,"
-                " vname = COALESCE(:vname, vname), updated_at = now() WHERE id = 1"
-            ),
-            {"cc": cc, "phone": phone, "state": state, "vname": vname},
-        )
+        await account.store_registration(session, cc, phone, state, vname)
     await node.heartbeat()
 
 

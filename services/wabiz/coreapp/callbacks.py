@@ -21,11 +21,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import orjson
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wabiz.coreapp.throttle import Throttle
 from wabiz.coreapp.webhook_client import WebhookClient
+from wabiz.db import callbacks
 from wabiz.kit.appsettings import ApplicationSettings
 from wabiz.kit.errors import Overloaded
 
@@ -82,31 +82,16 @@ class DatabaseQueue:
         if not shards:
             return []
         async with self._sessions() as session:
-            rows = await session.execute(
-                text(
-                    "SELECT id, shard, payload, attempts FROM callbacks"
-                    " WHERE shard = ANY(:shards) AND next_attempt_at <= now() AND NOT (id = ANY(:exclude))"
-                    " ORDER BY id LIMIT :limit"
-                ),
-                {"shards": sorted(shards), "exclude": sorted(exclude), "limit": DUE_BATCH},
-            )
-            return [Pending(r.id, r.shard, r.payload, r.attempts) for r in rows]
+            due = await callbacks.due(session, shards, exclude, DUE_BATCH)
+        return [Pending(c.id, c.shard, c.payload, c.attempts) for c in due]
 
     async def done(self, items: Sequence[Pending]) -> None:
         async with self._sessions.begin() as session:
-            await session.execute(
-                text("DELETE FROM callbacks WHERE id = ANY(:ids)"), {"ids": [i.id for i in items]}
-            )
+            await callbacks.delete(session, [i.id for i in items])
 
     async def retry(self, items: Sequence[Pending], delay_ms: int, error: str) -> None:
         async with self._sessions.begin() as session:
-            await session.execute(
-                text(
-                    "UPDATE callbacks SET attempts = attempts + 1, last_error = :error,"
-                    " next_attempt_at = now() + make_interval(secs => :delay) WHERE id = ANY(:ids)"
-                ),
-                {"ids": [i.id for i in items], "delay": delay_ms / 1000, "error": error[:500]},
-            )
+            await callbacks.postpone(session, [i.id for i in items], delay_ms / 1000, error)
 
 
 class MemoryQueue:

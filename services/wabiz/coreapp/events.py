@@ -12,31 +12,17 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wabiz.coreapp import payloads
 from wabiz.coreapp.callbacks import MemoryQueue
 from wabiz.coreapp.media import MediaBridge
+from wabiz.db import callbacks, media, messages
+from wabiz.db.messages import StatusChange, Tracked
 from wabiz.kit.appsettings import ApplicationSettings
 from wabiz.kit.sharding import shard_of
 
 log = logging.getLogger(__name__)
-
-_INSERT_CALLBACKS = text(
-    "INSERT INTO callbacks (shard, payload)"
-    " SELECT shard, CAST(payload AS jsonb) FROM unnest(CAST(:shards AS int[]), CAST(:payloads AS text[]))"
-    " AS c(shard, payload)"
-)
-_UPDATE_STATUS = text(
-    "UPDATE messages SET status = u.status, updated_at = now(),"
-    " errors = COALESCE(CAST(u.errors AS jsonb), messages.errors),"
-    " body = CASE WHEN :purge AND u.status IN ('delivered', 'read') THEN NULL ELSE messages.body END"
-    " FROM unnest(CAST(:ids AS text[]), CAST(:statuses AS text[]), CAST(:errors AS text[]))"
-    " AS u(id, status, errors)"
-    " WHERE messages.id = u.id"
-)
 
 
 class Callbacks:
@@ -51,10 +37,7 @@ class Callbacks:
         if not items:
             return
         if self._settings().callback_persist:
-            await session.execute(
-                _INSERT_CALLBACKS,
-                {"shards": [i[0] for i in items], "payloads": [orjson.dumps(i[1]).decode() for i in items]},
-            )
+            await callbacks.enqueue(session, items)
         else:
             self._memory.add(items)
         self._wake()
@@ -89,8 +72,8 @@ class EventHandler:
         settings = self._settings()
         async with self._sessions.begin() as session:
             known = await self._lookup(session, statuses)
-            updates: dict[str, tuple[str, str | None]] = {}
-            callbacks: dict[int, list[dict[str, Any]]] = {}
+            updates: dict[str, StatusChange] = {}
+            queued: dict[int, list[dict[str, Any]]] = {}
             for status in statuses:
                 row = known.get(str(status.get("biz_opaque_callback_data"))) or known.get(
                     str(status.get("id"))
@@ -98,58 +81,39 @@ class EventHandler:
                 if row is None:
                     log.warning("status %s for an unknown message %s", status.get("status"), status.get("id"))
                     continue
-                current = updates.get(row["id"], (row["status"], None))[0]
+                current = updates[row.id].status if row.id in updates else row.status
                 new = str(status.get("status"))
                 if payloads.STATUS_RANK.get(new, -1) <= payloads.STATUS_RANK.get(current, 0):
                     continue
-                item = payloads.status_item(row["id"], row["wa_id"], status)
-                updates[row["id"]] = (
-                    new,
-                    orjson.dumps(item["errors"]).decode() if "errors" in item else None,
-                )
+                item = payloads.status_item(row.id, row.wa_id, status)
+                updates[row.id] = StatusChange(new, item.get("errors"))
                 if settings.wants_status(new):
-                    callbacks.setdefault(row["shard"], []).append(item)
+                    queued.setdefault(row.shard, []).append(item)
             if updates:
-                await session.execute(
-                    _UPDATE_STATUS,
-                    {
-                        "ids": list(updates),
-                        "statuses": [u[0] for u in updates.values()],
-                        "errors": [u[1] for u in updates.values()],
-                        "purge": settings.pass_through,
-                    },
-                )
+                await messages.apply_statuses(session, updates, settings.pass_through)
             await self._callbacks.add(
-                session, [(shard, {"statuses": items}) for shard, items in callbacks.items()]
+                session, [(shard, {"statuses": items}) for shard, items in queued.items()]
             )
 
-    async def _lookup(
-        self, session: AsyncSession, statuses: list[dict[str, Any]]
-    ) -> dict[str, dict[str, Any]]:
+    async def _lookup(self, session: AsyncSession, statuses: list[dict[str, Any]]) -> dict[str, Tracked]:
+        """The messages the statuses concern, by our id and by the network's."""
         ours = [str(s["biz_opaque_callback_data"]) for s in statuses if s.get("biz_opaque_callback_data")]
         upstream = [str(s.get("id")) for s in statuses]
-        rows = await session.execute(
-            text(
-                "SELECT id, upstream_id, wa_id, shard, status FROM messages"
-                " WHERE id = ANY(:ours) OR upstream_id = ANY(:upstream) FOR UPDATE"
-            ),
-            {"ours": ours, "upstream": upstream},
-        )
-        known: dict[str, dict[str, Any]] = {}
-        for row in rows.mappings():
-            known[row["id"]] = dict(row)
-            if row["upstream_id"]:
-                known[row["upstream_id"]] = dict(row)
+        known: dict[str, Tracked] = {}
+        for row in await messages.lock_tracked(session, ours, upstream):
+            known[row.id] = row
+            if row.upstream_id:
+                known[row.upstream_id] = row
         return known
 
-    async def inbound(self, contacts: list[dict[str, Any]], messages: list[dict[str, Any]]) -> None:
+    async def inbound(self, contacts: list[dict[str, Any]], received: list[dict[str, Any]]) -> None:
         settings, shards = self._settings(), self._shard_count()
         fetch_now: list[str] = []
         async with self._sessions.begin() as session:
             items: list[tuple[int, dict[str, Any]]] = []
-            for message in messages:
+            for message in received:
                 shard = shard_of(str(message.get("from")), shards)
-                if not await self._store_inbound(session, message, shard):
+                if not await messages.store_inbound(session, message, shard):
                     continue  # the network repeated an event we already have
                 media_id = await self._register_media(session, message)
                 if media_id and message.get("type") in settings.media.auto_download:
@@ -164,37 +128,13 @@ class EventHandler:
             except Exception as exc:  # the media stays fetchable on demand (POST …/fetch)
                 log.warning("auto-download of media %s failed: %s", media_id, exc)
 
-    async def _store_inbound(self, session: AsyncSession, message: dict[str, Any], shard: int) -> bool:
-        """Insert the inbound row (id = the network's message id); False when it already exists."""
-        inserted = await session.execute(
-            text(
-                "INSERT INTO messages (id, direction, wa_id, shard, type, body, status)"
-                " VALUES (:id, 'in', :wa_id, :shard, :type, CAST(:body AS jsonb), 'received')"
-                " ON CONFLICT (id) DO NOTHING RETURNING id"
-            ),
-            {
-                "id": str(message.get("id")),
-                "wa_id": str(message.get("from")),
-                "shard": shard,
-                "type": str(message.get("type")),
-                "body": orjson.dumps(message).decode(),
-            },
-        )
-        return inserted.first() is not None
-
     async def _register_media(self, session: AsyncSession, message: dict[str, Any]) -> str | None:
-        media = payloads.inbound_media(message)
-        if media is None:
+        found = payloads.inbound_media(message)
+        if found is None:
             return None
-        upstream_id, mime_type, sha256 = media
+        upstream_id, mime_type, sha256 = found
         media_id = str(uuid.uuid4())
-        await session.execute(
-            text(
-                "INSERT INTO media (id, mime_type, sha256, source, upstream_id, stored)"
-                " VALUES (:id, :mime, :sha, 'inbound', :up, false)"
-            ),
-            {"id": media_id, "mime": mime_type, "sha": sha256, "up": upstream_id},
-        )
+        await media.add_inbound(session, media_id, mime_type, sha256, upstream_id)
         return media_id
 
     async def errors(self, errors: list[dict[str, Any]]) -> None:

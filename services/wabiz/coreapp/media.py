@@ -15,9 +15,10 @@ import tempfile
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from wabiz.db import media
+from wabiz.db.media import MediaRow
 from wabiz.gateway.base import Gateway
 from wabiz.kit.errors import NotFound
 from wabiz.kit.media_types import download_limit
@@ -40,14 +41,9 @@ class MediaBridge:
         self._slots = asyncio.Semaphore(transfers)
         self._running: dict[str, asyncio.Task[Any]] = {}
 
-    async def _row(self, media_id: str) -> Row[Any]:
+    async def _row(self, media_id: str) -> MediaRow:
         async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    text("SELECT upstream_id, mime_type, size, stored FROM media WHERE id = :id"),
-                    {"id": media_id},
-                )
-            ).first()
+            row = await media.find(session, media_id)
         if row is None:
             raise NotFound(f"media {media_id} does not exist")
         return row
@@ -70,9 +66,10 @@ class MediaBridge:
     async def fetch(self, media_id: str) -> None:
         """Copy an inbound media object from the network into our store (idempotent)."""
         row = await self._row(media_id)
-        if row.stored or row.upstream_id is None:
+        upstream_id = row.upstream_id
+        if row.stored or upstream_id is None:
             return
-        await self._once(f"fetch:{media_id}", lambda: self._fetch(media_id, row.upstream_id, row.mime_type))
+        await self._once(f"fetch:{media_id}", lambda: self._fetch(media_id, upstream_id, row.mime_type))
 
     async def _fetch(self, media_id: str, upstream_id: str, mime_type: str) -> None:
         async with self._slots:
@@ -81,17 +78,14 @@ class MediaBridge:
                 copied = await spool(self._gateway.download(info.url, download_limit(mime_type)), spooled)
                 await self._store.put(media_id, spooled, mime_type)
         async with self._sessions.begin() as session:
-            await session.execute(
-                text("UPDATE media SET stored = true, size = :size, sha256 = :sha WHERE id = :id"),
-                {"id": media_id, "size": copied.size, "sha": copied.sha256},
-            )
+            await media.mark_stored(session, media_id, copied.size, copied.sha256)
         log.info("stored inbound media %s (%d bytes)", media_id, copied.size)
 
     async def upstream_id_for(self, media_id: str) -> str:
         """The network's id for one of our media objects, uploading it the first time."""
         row = await self._row(media_id)
         if row.upstream_id:
-            return str(row.upstream_id)
+            return row.upstream_id
         upstream_id: str = await self._once(
             f"upload:{media_id}", lambda: self._upload(media_id, row.mime_type, row.size)
         )
@@ -102,7 +96,5 @@ class MediaBridge:
             chunks = await self._store.read(media_id)
             upstream_id = await self._gateway.upload_media(chunks, size, mime_type)
         async with self._sessions.begin() as session:
-            await session.execute(
-                text("UPDATE media SET upstream_id = :up WHERE id = :id"), {"id": media_id, "up": upstream_id}
-            )
+            await media.set_upstream_id(session, media_id, upstream_id)
         return upstream_id

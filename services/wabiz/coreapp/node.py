@@ -6,12 +6,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
-import orjson
-from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from wabiz.coreapp import payloads
 from wabiz.coreapp.callbacks import DatabaseQueue, Deliverer, MemoryQueue
@@ -19,29 +18,21 @@ from wabiz.coreapp.config import CoreAppConfig
 from wabiz.coreapp.events import Callbacks, EventHandler
 from wabiz.coreapp.leases import Leases
 from wabiz.coreapp.media import MediaBridge
-from wabiz.coreapp.outbox import Outbox, Outgoing
+from wabiz.coreapp.outbox import Outbox
 from wabiz.coreapp.settings_cache import SettingsCache
 from wabiz.coreapp.webhook_client import WebhookClient
+from wabiz.db import leases, messages, users
+from wabiz.db.account import Account, read_account
+from wabiz.db.messages import Outgoing
 from wabiz.gateway.base import Gateway, UpstreamError
 from wabiz.gateway.cloud import CloudApiGateway
 from wabiz.gateway.sandbox import SandboxGateway
 from wabiz.kit.db import make_engine, make_sessionmaker
 from wabiz.kit.errors import NotFound
+from wabiz.kit.media_types import SENDABLE_MEDIA
 from wabiz.kit.storage import MediaMissing, make_store
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class AccountView:
-    state: str = "unregistered"
-    cc: str | None = None
-    phone_number: str | None = None
-    shards: int = 1
-
-    @property
-    def phone_number_id(self) -> str:
-        return f"{self.cc or ''}{self.phone_number or ''}"
 
 
 def make_gateway(config: CoreAppConfig, session: aiohttp.ClientSession) -> Gateway:
@@ -55,12 +46,10 @@ def make_gateway(config: CoreAppConfig, session: aiohttp.ClientSession) -> Gatew
     )
 
 
-async def master_chores(session: Any, ttl: float) -> None:
+async def master_chores(session: AsyncSession, ttl: float) -> None:
     """Cluster housekeeping, done by the master only: forget long-dead nodes and expired tokens."""
-    await session.execute(
-        text("DELETE FROM nodes WHERE heartbeat_at < now() - make_interval(secs => :t)"), {"t": ttl * 20}
-    )
-    await session.execute(text("DELETE FROM tokens WHERE expires_at < now()"))
+    await leases.forget_dead_nodes(session, ttl * 20)
+    await users.delete_expired_tokens(session)
 
 
 class Node:
@@ -74,7 +63,7 @@ class Node:
         self.gateway = make_gateway(config, self.http)
         self.store = make_store(config)
         self.settings = SettingsCache(self.sessions)
-        self.account = AccountView()
+        self.account = Account()
         self.leases = Leases(config.node_id, config.internal_url)
         self.media = MediaBridge(self.sessions, self.gateway, self.store, config.media_transfers)
         self.memory = MemoryQueue(config.max_memory_callbacks)
@@ -127,7 +116,7 @@ class Node:
         kind = body["type"]
         upstream_media = None
         typed = body.get(kind)
-        if kind in payloads.MEDIA_TYPES and isinstance(typed, dict) and "id" in typed:
+        if kind in SENDABLE_MEDIA and isinstance(typed, dict) and "id" in typed:
             try:
                 upstream_media = await self.media.upstream_id_for(str(typed["id"]))
             except (NotFound, MediaMissing) as exc:  # deleted after the send was accepted: never goes out
@@ -139,30 +128,19 @@ class Node:
         log.warning("message %s failed upstream: %s", message.id, error)
         await self.settings.refresh()  # read-your-writes, as for the network's events
         async with self.sessions.begin() as session:
-            await session.execute(
-                text(
-                    "UPDATE messages SET status = 'failed', errors = CAST(:e AS jsonb), updated_at = now()"
-                    " WHERE id = :id"
-                ),
-                {"id": message.id, "e": orjson.dumps(item["errors"]).decode()},
-            )
+            await messages.record_failed(session, message.id, item["errors"])
             await self.callbacks.add(session, [(message.shard, {"statuses": [item]})])
 
     # -- chores ----------------------------------------------------------------------------------
 
     async def refresh_account(self) -> None:
         async with self.sessions() as session:
-            row = (
-                await session.execute(
-                    text("SELECT state, cc, phone_number, shards FROM account WHERE id = 1")
-                )
-            ).first()
-        if row is not None:
-            self.account = AccountView(row.state, row.cc, row.phone_number, row.shards)
+            account = await read_account(session)
         if self.config.upstream == "cloud" and self.config.upstream_phone_number_id:
-            self.account.state = "registered"
-        elif self.account.state == "registered":
-            self.gateway.use_phone_number(self.account.phone_number_id)
+            account = replace(account, state="registered")
+        elif account.registered:
+            self.gateway.use_phone_number(account.business_wa_id or "")
+        self.account = account
 
     async def heartbeat(self) -> None:
         await self.refresh_account()

@@ -14,19 +14,18 @@ import logging
 import secrets
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
 
-import orjson
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wabiz.coreapp.throttle import Throttle
+from wabiz.db import messages
+from wabiz.db.messages import Outgoing
 from wabiz.gateway.base import UpstreamError
 from wabiz.kit.batching import Batcher
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 5, 10)
+SWEEP_BATCH = 5000
 
 
 def retry_delay_s(attempt: int) -> float:
@@ -36,28 +35,6 @@ def retry_delay_s(attempt: int) -> float:
 
 def new_message_id() -> str:
     return "gB" + secrets.token_urlsafe(18)
-
-
-@dataclass
-class Outgoing:
-    id: str
-    wa_id: str
-    shard: int
-    body: dict[str, Any]
-
-
-_INSERT = text(
-    "INSERT INTO messages (id, direction, wa_id, shard, type, body, status)"
-    " SELECT id, 'out', wa_id, shard, type, CAST(body AS jsonb), 'queued'"
-    " FROM unnest(CAST(:ids AS text[]), CAST(:wa_ids AS text[]), CAST(:shards AS int[]),"
-    " CAST(:types AS text[]), CAST(:bodies AS text[])) AS m(id, wa_id, shard, type, body)"
-)
-_ACCEPTED = text(
-    "UPDATE messages SET upstream_id = u.upstream_id, updated_at = now(),"
-    " status = CASE WHEN messages.status = 'queued' THEN 'sent_upstream' ELSE messages.status END"
-    " FROM unnest(CAST(:ids AS text[]), CAST(:upstream AS text[])) AS u(id, upstream_id)"
-    " WHERE messages.id = u.id"
-)
 
 
 class Outbox:
@@ -90,23 +67,12 @@ class Outbox:
 
     async def _insert_batch(self, batch: list[Outgoing]) -> list[None]:
         async with self._sessions.begin() as session:
-            await session.execute(
-                _INSERT,
-                {
-                    "ids": [m.id for m in batch],
-                    "wa_ids": [m.wa_id for m in batch],
-                    "shards": [m.shard for m in batch],
-                    "types": [str(m.body["type"]) for m in batch],
-                    "bodies": [orjson.dumps(m.body).decode() for m in batch],
-                },
-            )
+            await messages.queue_outgoing(session, batch)
         return [None] * len(batch)
 
     async def _accepted_batch(self, batch: list[tuple[str, str]]) -> list[None]:
         async with self._sessions.begin() as session:
-            await session.execute(
-                _ACCEPTED, {"ids": [b[0] for b in batch], "upstream": [b[1] for b in batch]}
-            )
+            await messages.record_accepted(session, batch)
         return [None] * len(batch)
 
     def _enqueue(self, message: Outgoing) -> None:
@@ -169,15 +135,9 @@ class Outbox:
         if not shards:
             return 0
         async with self._sessions() as session:
-            rows = await session.execute(
-                text(
-                    "SELECT id, wa_id, shard, body FROM messages WHERE status = 'queued'"
-                    " AND shard = ANY(:shards) AND created_at < now() - interval '1 second'"
-                    " ORDER BY created_at LIMIT 5000"
-                ),
-                {"shards": sorted(shards)},
-            )
-            found = [Outgoing(r.id, r.wa_id, r.shard, r.body) for r in rows if r.id not in self._known]
+            found = [
+                m for m in await messages.queued(session, shards, SWEEP_BATCH) if m.id not in self._known
+            ]
         for message in found:
             self._enqueue(message)
         if found:

@@ -12,7 +12,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any
 
-MEDIA_TYPES = frozenset({"image", "video", "audio", "document", "sticker", "voice"})
+from wabiz.kit.media_types import RECEIVED_MEDIA, SENDABLE_MEDIA
 
 # Cloud API error code → (On-Premises code, title). Template failures keep the original client's
 # own template codes (2000 parameter count mismatch, 2001 template missing), which integrations
@@ -54,7 +54,7 @@ def to_cloud(message: dict[str, Any], our_id: str, upstream_media_id: str | None
         "biz_opaque_callback_data": our_id,
     }
     typed = copy.deepcopy(message.get(kind))
-    if kind in MEDIA_TYPES and isinstance(typed, dict):
+    if kind in SENDABLE_MEDIA and isinstance(typed, dict):
         typed.pop("provider", None)
         if upstream_media_id is not None:
             typed["id"] = upstream_media_id
@@ -142,6 +142,6 @@ def inbound_media(message: dict[str, Any]) -> tuple[str, str, str | None] | None
     """(upstream media id, mime type, sha256) of an inbound media message, else None."""
     kind = message.get("type")
     typed = message.get(kind) if isinstance(kind, str) else None
-    if kind in MEDIA_TYPES and isinstance(typed, dict) and "id" in typed:
+    if kind in RECEIVED_MEDIA and isinstance(typed, dict) and "id" in typed:
         return str(typed["id"]), str(typed.get("mime_type", "application/octet-stream")), typed.get("sha256")
     return None

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from wabiz.db.models import Setting
+from wabiz.db import settings
 from wabiz.kit.appsettings import ApplicationSettings, validate
 from wabiz.kit.errors import ApiError
 
@@ -23,12 +22,8 @@ class SettingsCache:
     async def refresh(self) -> bool:
         """True when the settings changed."""
         async with self._sessions() as session:
-            row = (
-                await session.execute(
-                    select(Setting.version, Setting.value).where(Setting.name == "application")
-                )
-            ).first()
-        version, value = (row[0], row[1]) if row else (0, {})
+            stored = await settings.versioned(session)
+        version, value = stored.version, stored.overrides
         if version == self.version:
             return False
         try:

@@ -16,15 +16,14 @@ from __future__ import annotations
 import logging
 
 from pydantic import Field, SecretStr, field_validator
-from sqlalchemy import Connection, create_engine, pool, text
+from sqlalchemy import Connection, text
 
-from wabiz.db.migrate import sync_url
+from wabiz.db.migrate import sync_transaction
+from wabiz.db.users import ROLE_ADMIN
 from wabiz.kit.config import CommonConfig
-from wabiz.kit.db import CONNECT_ARGS
-from wabiz.kit.passwords import hash_password, password_problem, verify_password
+from wabiz.kit.passwords import BOOTSTRAP_ADMIN, hash_password, password_problem, verify_password
 
 log = logging.getLogger(__name__)
-ADMIN = "admin"
 
 
 class MigrateConfig(CommonConfig):
@@ -45,30 +44,26 @@ class MigrateConfig(CommonConfig):
 def _apply(connection: Connection, password: str) -> bool:
     row = connection.execute(
         text("SELECT password_hash, password_change_required FROM users WHERE username = :u FOR UPDATE"),
-        {"u": ADMIN},
+        {"u": BOOTSTRAP_ADMIN},
     ).first()
     if row is not None and not row.password_change_required and verify_password(password, row.password_hash):
         return False
     connection.execute(
         text(
             "INSERT INTO users (username, password_hash, role, password_change_required)"
-            " VALUES (:u, :h, 'ROLE_ADMIN', false)"
+            " VALUES (:u, :h, :r, false)"
             " ON CONFLICT (username) DO UPDATE"
             " SET password_hash = excluded.password_hash, password_change_required = false"
         ),
-        {"u": ADMIN, "h": hash_password(password)},
+        {"u": BOOTSTRAP_ADMIN, "h": hash_password(password), "r": ROLE_ADMIN},
     )
-    connection.execute(text("DELETE FROM tokens WHERE username = :u"), {"u": ADMIN})
+    connection.execute(text("DELETE FROM tokens WHERE username = :u"), {"u": BOOTSTRAP_ADMIN})
     return True
 
 
 def apply_admin_password(url: str, password: str) -> bool:
     """Make `password` the admin's; whether anything changed."""
-    engine = create_engine(sync_url(url), poolclass=pool.NullPool, connect_args=CONNECT_ARGS)
-    try:
-        with engine.begin() as connection:
-            changed = _apply(connection, password)
-    finally:
-        engine.dispose()
+    with sync_transaction(url) as connection:
+        changed = _apply(connection, password)
     log.info("admin password %s (WABIZ_ADMIN_PASSWORD)", "set" if changed else "already current")
     return changed

@@ -1,4 +1,9 @@
-"""The database schema. Alembic migrations own it; this module describes it to the code.
+"""The database schema as the migrations leave it; `tests/db/test_models.py` fails when they differ.
+
+Alembic migrations own the schema; this module describes it for autogenerate (a new migration
+starts from the difference) and for that test. Defaults are only those the database itself
+applies (`server_default`): every write goes through SQL that names its values, so a default held
+only in Python would describe nothing the database does.
 
 Queues (outgoing messages, callbacks) live here too, so a CoreApp that dies loses nothing: its
 successor resumes from these rows.
@@ -44,7 +49,7 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(32), primary_key=True)
     password_hash: Mapped[str] = mapped_column(Text)
     role: Mapped[str] = mapped_column(String(16))
-    password_change_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    password_change_required: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -62,8 +67,8 @@ class Setting(Base):
     __tablename__ = "settings"
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[dict[str, Any]]
-    version: Mapped[int] = mapped_column(BigInteger, default=1)
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    version: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class Account(Base):
@@ -74,9 +79,9 @@ class Account(Base):
     cc: Mapped[str | None] = mapped_column(String(4))
     phone_number: Mapped[str | None] = mapped_column(String(16))
     vname: Mapped[str | None] = mapped_column(Text)
-    state: Mapped[str] = mapped_column(String(16), default="unregistered")
-    shards: Mapped[int] = mapped_column(Integer, default=1)
-    updated_at: Mapped[datetime] = mapped_column(server_default=func.now(), onupdate=func.now())
+    state: Mapped[str] = mapped_column(String(16))
+    shards: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
 class Contact(Base):
@@ -114,7 +119,7 @@ class Callback(Base):
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     shard: Mapped[int] = mapped_column(Integer)
     payload: Mapped[dict[str, Any]]
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
     next_attempt_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
@@ -132,7 +137,7 @@ class Media(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(8))
     upstream_id: Mapped[str | None] = mapped_column(String(128))
-    stored: Mapped[bool] = mapped_column(Boolean, default=False)
+    stored: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
 
 
@@ -154,6 +159,6 @@ class Lease(Base):
     __tablename__ = "leases"
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
-    epoch: Mapped[int] = mapped_column(BigInteger, default=1)
+    epoch: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[datetime]
     acquired_at: Mapped[datetime] = mapped_column(server_default=func.now())

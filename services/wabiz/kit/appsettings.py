@@ -11,9 +11,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from wabiz.kit.errors import ApiError, InvalidParameter
+from wabiz.kit.media_types import ReceivedMedia
 from wabiz.kit.validation import error_from_validation
-
-MediaKind = Literal["image", "audio", "video", "document", "voice", "sticker"]
 
 
 class _Strict(BaseModel):
@@ -33,7 +32,7 @@ class Webhooks(_Strict):
 
 
 class MediaSettings(_Strict):
-    auto_download: list[MediaKind] = Field(default_factory=list)
+    auto_download: list[ReceivedMedia] = Field(default_factory=list)
 
 
 class ApplicationSettings(_Strict):

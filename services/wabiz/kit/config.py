@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import URL
 
+from wabiz.kit.passwords import BOOTSTRAP_PASSWORD
 from wabiz.kit.webhook_guard import TargetPolicy, parse_networks
 
 PLACEHOLDER_SECRETS = frozenset(
@@ -21,7 +22,7 @@ PLACEHOLDER_SECRETS = frozenset(
         "",
         "changeme",
         "change-me",
-        "secret",
+        BOOTSTRAP_PASSWORD,
         "dev-internal-token",
         "sandbox-token",
         "sandbox-app-secret",

@@ -8,6 +8,15 @@ could have sent.
 
 from __future__ import annotations
 
+from typing import Literal, get_args
+
+# The two directions know different kinds: a business sends image, video, audio, document or
+# sticker (contract §5), while users also send voice notes, which arrive as `voice` (§9) and may be
+# auto-downloaded like any other inbound media (§7).
+SENDABLE_MEDIA = frozenset({"image", "video", "audio", "document", "sticker"})
+ReceivedMedia = Literal["image", "audio", "video", "document", "voice", "sticker"]
+RECEIVED_MEDIA = frozenset(get_args(ReceivedMedia))
+
 KB, MB = 1024, 1024 * 1024
 OPUS = "audio/ogg; codecs=opus"
 KINDS: dict[str, tuple[str, int]] = {

@@ -15,6 +15,11 @@ import hmac
 import re
 import secrets
 
+# The built-in admin the initial migration creates, with a well-known password its first login
+# must change (or that `WABIZ_ADMIN_PASSWORD` replaces at migration time).
+BOOTSTRAP_ADMIN = "admin"
+BOOTSTRAP_PASSWORD = "secret"  # noqa: S105 (public by design, like the original client's)
+
 _N, _R, _P = 2**14, 8, 5
 HASH_MEMORY_BYTES = 128 * _R * _N
 _SPECIAL = re.compile(r"[^A-Za-z0-9]")

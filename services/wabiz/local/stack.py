@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import psycopg
-
-from wabiz.db.migrate import upgrade
+from wabiz.db.account import set_shards_before_start
+from wabiz.db.migrate import sync_transaction, upgrade
+from wabiz.db.settings import seed_before_start
 from wabiz.local import ports, secrets
 from wabiz.local.postgres import EmbeddedPostgres
 from wabiz.local.processes import Component
@@ -174,15 +174,10 @@ class Stack:
     def _prepare_database(self) -> None:
         """Point callbacks at the reference receiver unless the user already chose a URL; set shards."""
         url = f"http://127.0.0.1:{self.components['webhook_receiver'].port}/webhook"
-        dsn = self.postgres.dsn()
-        with psycopg.connect(dsn, autocommit=True) as conn:
-            conn.execute(
-                "INSERT INTO settings (name, value, version) VALUES ('application', %s, 1)"
-                " ON CONFLICT (name) DO NOTHING",
-                (json.dumps({"webhooks": {"url": url}}),),
-            )
+        with sync_transaction(self.postgres.url()) as connection:
+            seed_before_start(connection, {"webhooks": {"url": url}})
             if self.options.shards:
-                conn.execute("UPDATE account SET shards = %s WHERE id = 1", (self.options.shards,))
+                set_shards_before_start(connection, self.options.shards)
 
     def internal_call(
         self, path: str, body: dict[str, Any] | None = None, node: str = "coreapp-0"

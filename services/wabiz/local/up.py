@@ -16,6 +16,7 @@ from types import FrameType
 from typing import Literal
 
 from wabiz.kit.logs import setup
+from wabiz.kit.passwords import BOOTSTRAP_ADMIN, BOOTSTRAP_PASSWORD
 from wabiz.local.stack import Stack, StackOptions
 
 RESTART_PAUSE_S = 1.0
@@ -46,8 +47,9 @@ def _banner(stack: Stack, endpoints_file: Path) -> str:
             "wabiz is up. Endpoints (also in " + str(endpoints_file) + "):",
             *lines,
             "",
-            "First login sets the admin password (the built-in admin starts with password 'secret'):",
-            f"  curl -s -X POST -u admin:secret {webapp}/v1/users/login \\",
+            "First login sets the admin password"
+            f" (the built-in admin starts with password '{BOOTSTRAP_PASSWORD}'):",
+            f"  curl -s -X POST -u {BOOTSTRAP_ADMIN}:{BOOTSTRAP_PASSWORD} {webapp}/v1/users/login \\",
             "       -H 'Content-Type: application/json' -d '{\"new_password\": \"<Your-Pass1!>\"}'",
             f"Generated secrets (sandbox control token, webhook secret): {stack.data_dir / 'secrets.json'}",
             f"Logs: {stack.data_dir / 'logs'}   Stop: Ctrl-C",

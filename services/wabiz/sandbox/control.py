@@ -9,12 +9,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from wabiz.kit.media_types import RECEIVED_MEDIA
 from wabiz.kit.phone import normalize
 from wabiz.sandbox.rules import is_whatsapp_user
 from wabiz.sandbox.samples import default_mime, sample_bytes
 from wabiz.sandbox.state import SandboxState, new_wamid
 
-MEDIA_KINDS = frozenset({"image", "video", "audio", "document", "sticker", "voice"})
 PASS_THROUGH_KINDS = frozenset(
     {"text", "location", "contacts", "interactive", "button", "reaction", "system"}
 )
@@ -65,7 +65,7 @@ def _media_object(kind: str, given: dict[str, Any], state: SandboxState) -> dict
 def _typed_object(kind: str, request: dict[str, Any], state: SandboxState) -> Any:
     """The message's typed object; media gets stored bytes (given or generated) and an id."""
     given = request.get(kind, {})
-    if kind in MEDIA_KINDS:
+    if kind in RECEIVED_MEDIA:
         if not isinstance(given, dict):
             raise ControlError(f"{kind} must be an object")
         return _media_object(kind, given, state)
@@ -84,9 +84,9 @@ def inbound_message(request: Any, state: SandboxState) -> tuple[str, dict[str, A
     if not user or not is_whatsapp_user(user):
         raise ControlError("from must be a WhatsApp user's number (8-15 digits, not ending in 0000)")
     kind = request.get("type")
-    if kind not in MEDIA_KINDS | PASS_THROUGH_KINDS:
+    if kind not in RECEIVED_MEDIA | PASS_THROUGH_KINDS:
         raise ControlError(
-            f"type {kind!r} is not supported; use one of {sorted(MEDIA_KINDS | PASS_THROUGH_KINDS)}"
+            f"type {kind!r} is not supported; use one of {sorted(RECEIVED_MEDIA | PASS_THROUGH_KINDS)}"
         )
     message: dict[str, Any] = {
         "from": user,

@@ -13,13 +13,14 @@ import hmac
 import time
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from wabiz.db.users import ROLE_ADMIN, token_owner
 from wabiz.kit.errors import Unauthorized
 from wabiz.kit.passwords import token_digest
 
-ADMIN, USER, PROBE = "ROLE_ADMIN", "ROLE_USER", "ROLE_PROBE"
+# Not a stored role: the probe API key is no user.
+PROBE = "ROLE_PROBE"
 MAX_CACHED_TOKENS = 10_000
 
 
@@ -31,7 +32,7 @@ class Principal:
 
     @property
     def is_admin(self) -> bool:
-        return self.role == ADMIN
+        return self.role == ROLE_ADMIN
 
 
 @dataclass
@@ -104,18 +105,9 @@ async def verify_bearer(
     if cached is not None:
         return cached
     async with sessions() as session:
-        row = (
-            await session.execute(
-                text(
-                    "SELECT u.username, u.role, extract(epoch FROM t.expires_at) AS expires_at"
-                    " FROM tokens t JOIN users u ON u.username = t.username"
-                    " WHERE t.digest = :d AND t.expires_at > now()"
-                ),
-                {"d": digest},
-            )
-        ).first()
-    if row is None:
+        owner = await token_owner(session, digest)
+    if owner is None:
         raise Unauthorized("the bearer token is unknown, expired or revoked; log in again")
-    principal = Principal(row.username, row.role, digest)
-    cache.put(principal, float(row.expires_at))
+    principal = Principal(owner.username, owner.role, digest)
+    cache.put(principal, owner.expires_at)
     return principal

@@ -12,9 +12,10 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from wabiz.db import leases
+from wabiz.db.account import Account, read_account
 from wabiz.kit.sharding import shard_of
 from wabiz.webapp.settings.service import effective_settings
 
@@ -22,63 +23,29 @@ MAX_AGE_S = 1.0
 
 
 @dataclass(frozen=True)
-class ShardMap:
-    state: str = "unregistered"
-    cc: str | None = None
-    phone_number: str | None = None
-    shards: int = 1
+class ShardMap(Account):
+    """The account and who serves which of its shards."""
+
     owners: Mapping[int, str] = field(default_factory=dict)
     # Internal URLs of the live CoreApps, most recent heartbeat first: any of them can serve
     # contacts, registration and media fetches.
     nodes: tuple[str, ...] = ()
 
-    @property
-    def registered(self) -> bool:
-        return self.state == "registered"
-
-    @property
-    def business_wa_id(self) -> str | None:
-        return f"{self.cc}{self.phone_number}" if self.cc and self.phone_number else None
-
     def owner_of(self, wa_id: str) -> str | None:
         return self.owners.get(shard_of(wa_id, self.shards))
 
 
-def lease_owners(rows: list[tuple[str, str]]) -> dict[int, str]:
-    """`[("shard:3", url)]` → `{3: url}`; other lease names are ignored."""
-    owners = {}
-    for name, url in rows:
-        prefix, _, number = name.partition(":")
-        if prefix == "shard" and number.isdigit():
-            owners[int(number)] = url
-    return owners
-
-
 async def read_shard_map(session: AsyncSession) -> ShardMap:
-    account = (
-        await session.execute(text("SELECT state, cc, phone_number, shards FROM account WHERE id = 1"))
-    ).one()
-    leases = await session.execute(
-        text(
-            "SELECT l.name, n.internal_url FROM leases l JOIN nodes n ON n.id = l.holder"
-            " WHERE l.name LIKE 'shard:%' AND l.expires_at > now()"
-        )
-    )
+    account = await read_account(session)
+    owners = await leases.shard_owners(session)
     window = (await effective_settings(session)).unhealthy_interval
-    nodes = await session.execute(
-        text(
-            "SELECT internal_url FROM nodes WHERE heartbeat_at > now() - make_interval(secs => :w)"
-            " ORDER BY heartbeat_at DESC"
-        ),
-        {"w": window},
-    )
     return ShardMap(
         state=account.state,
         cc=account.cc,
         phone_number=account.phone_number,
         shards=account.shards,
-        owners=lease_owners([(row.name, row.internal_url) for row in leases]),
-        nodes=tuple(nodes.scalars()),
+        owners=owners,
+        nodes=await leases.live_node_urls(session, window),
     )
 
 

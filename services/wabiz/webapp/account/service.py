@@ -6,8 +6,7 @@ one UPDATE here; the WebApp re-reads its own shard map at once so its next send 
 
 from __future__ import annotations
 
-from sqlalchemy import text
-
+from wabiz.db.account import set_shards
 from wabiz.kit.errors import InvalidParameter, NotReady
 from wabiz.webapp.account.schemas import Registration, ShardChange
 from wabiz.webapp.state import AppState
@@ -39,7 +38,5 @@ async def change_shards(state: AppState, change: ShardChange) -> None:
     if (change.cc, change.phone_number) != (current.cc, current.phone_number):
         raise InvalidParameter("cc and phone_number must be those of the registered account")
     async with state.sessions.begin() as session:
-        await session.execute(
-            text("UPDATE account SET shards = :s, updated_at = now() WHERE id = 1"), {"s": change.shards}
-        )
+        await set_shards(session, change.shards)
     await state.shard_maps.get(fresh=True)

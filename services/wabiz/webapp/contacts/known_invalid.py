@@ -13,9 +13,10 @@ import time
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from wabiz.db import contacts
 
 log = logging.getLogger(__name__)
 CACHE_DAYS = 7
@@ -24,15 +25,6 @@ REFRESH_S = 5.0
 # A contacts upsert that began before our last read but committed after it carries an older
 # `checked_at`; reading this far back again catches it (re-applying a row is harmless).
 OVERLAP = timedelta(seconds=30)
-
-_INITIAL = text(
-    "SELECT wa_id, valid, extract(epoch FROM checked_at) AS checked_at FROM contacts"
-    " WHERE NOT valid AND checked_at > now() - make_interval(days => :days)"
-)
-_CHANGED = text(
-    "SELECT wa_id, valid, extract(epoch FROM checked_at) AS checked_at FROM contacts"
-    " WHERE checked_at > :since"
-)
 
 
 class KnownInvalid:
@@ -54,13 +46,13 @@ class KnownInvalid:
 
     async def refresh(self) -> None:
         async with self._sessions() as session:
-            read_at = (await session.execute(text("SELECT now()"))).scalar_one()
+            read_at = await contacts.database_now(session)
             if self._read_at is None:
-                rows = await session.execute(_INITIAL, {"days": CACHE_DAYS})
+                verdicts = await contacts.recent_invalid(session, CACHE_DAYS)
             else:
-                rows = await session.execute(_CHANGED, {"since": self._read_at - OVERLAP})
-            for row in rows:
-                self.remember({row.wa_id: row.valid}, float(row.checked_at))
+                verdicts = await contacts.checked_since(session, self._read_at - OVERLAP)
+        for verdict in verdicts:
+            self.remember({verdict.wa_id: verdict.valid}, verdict.checked_at)
         self._read_at = read_at
         expired = time.time() - CACHE_S
         self._invalid = {wa_id: at for wa_id, at in self._invalid.items() if at > expired}

@@ -12,9 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from wabiz.db import contacts
 from wabiz.kit.phone import is_plausible_wa_id, normalize
 from wabiz.webapp.contacts.known_invalid import CACHE_DAYS
 from wabiz.webapp.contacts.schemas import ContactsCheck
@@ -42,29 +40,6 @@ def contact_results(
     return results
 
 
-async def cached_verdicts(session: AsyncSession, wa_ids: list[str]) -> dict[str, bool]:
-    rows = await session.execute(
-        text(
-            "SELECT wa_id, valid FROM contacts WHERE wa_id = ANY(:ids)"
-            " AND checked_at > now() - make_interval(days => :days)"
-        ),
-        {"ids": wa_ids, "days": CACHE_DAYS},
-    )
-    return {row.wa_id: row.valid for row in rows}
-
-
-async def store_verdicts(session: AsyncSession, verdicts: Mapping[str, bool]) -> None:
-    await session.execute(
-        text(
-            "INSERT INTO contacts (wa_id, valid, checked_at)"
-            " SELECT wa_id, valid, now() FROM unnest(CAST(:ids AS text[]), CAST(:valid AS boolean[]))"
-            " AS checked(wa_id, valid)"
-            " ON CONFLICT (wa_id) DO UPDATE SET valid = EXCLUDED.valid, checked_at = EXCLUDED.checked_at"
-        ),
-        {"ids": list(verdicts), "valid": list(verdicts.values())},
-    )
-
-
 async def verify(state: AppState, wa_ids: list[str]) -> dict[str, bool]:
     """Ask a CoreApp (the network) about these numbers and remember its verdicts."""
     answer = await state.coreapps.to_any("POST", "/internal/contacts", {"wa_ids": wa_ids})
@@ -72,7 +47,7 @@ async def verify(state: AppState, wa_ids: list[str]) -> dict[str, bool]:
     verdicts = {w: bool(valid[w]) for w in wa_ids if isinstance(valid, dict) and w in valid}
     if verdicts:
         async with state.sessions.begin() as session:
-            await store_verdicts(session, verdicts)
+            await contacts.store_verdicts(session, verdicts)
         state.known_invalid.remember(verdicts, time.time())
     return verdicts
 
@@ -82,7 +57,7 @@ async def check_contacts(state: AppState, request: ContactsCheck) -> list[dict[s
     known: dict[str, bool] = {}
     if wa_ids and not request.force_check:
         async with state.sessions() as session:
-            known = await cached_verdicts(session, wa_ids)
+            known = await contacts.fresh_verdicts(session, wa_ids, CACHE_DAYS)
     unknown = [w for w in wa_ids if w not in known]
     if not unknown:
         return contact_results(request.contacts, known)

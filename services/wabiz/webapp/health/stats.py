@@ -1,14 +1,8 @@
 """`/v1/stats/app` and `/v1/stats/db`: gauges read from the database, as JSON or Prometheus text.
 
 Both views come from one list of gauges, so they always agree; Prometheus text is written by
-prometheus_client (escaping, TYPE lines) through a throwaway registry.
-
-A call must not cost a scan of every table (anyone with a token or the probe key can call it in a
-loop), so counts are exact only up to `EXACT_UP_TO` rows: a count reads at most that many rows and
-stops. Past it, a table's count is PostgreSQL's own estimate (`n_live_tup`, kept by its statistics
-as rows change, else `reltuples` from the last ANALYZE) and counts by group (messages by direction
-and status, callbacks by attempts) are that estimate shared out in the proportions of a random
-sample of about `EXACT_UP_TO` rows (`TABLESAMPLE SYSTEM`, whole pages picked at random).
+prometheus_client (escaping, TYPE lines) through a throwaway registry. The counts are bounded
+estimates past a size (`db.stats`), so a call never scans every table.
 """
 
 from __future__ import annotations
@@ -20,23 +14,12 @@ from typing import Any
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wabiz.db import leases, stats
+from wabiz.db.account import read_account
+
 MAX_ATTEMPTS_LABEL = 10  # callbacks retried this often or more share one label: "10+"
-EXACT_UP_TO = 10_000
-TABLES = (
-    "users",
-    "tokens",
-    "settings",
-    "account",
-    "contacts",
-    "messages",
-    "callbacks",
-    "media",
-    "nodes",
-    "leases",
-)
 
 
 @dataclass(frozen=True)
@@ -85,79 +68,23 @@ def _attempts_label(attempts: int) -> str:
     return f"{MAX_ATTEMPTS_LABEL}+" if attempts >= MAX_ATTEMPTS_LABEL else str(attempts)
 
 
-async def _estimated_rows(session: AsyncSession, table: str) -> float:
-    estimate = await session.execute(
-        text(
-            "SELECT greatest(coalesce(s.n_live_tup, 0), c.reltuples, 0) FROM pg_class c"
-            " LEFT JOIN pg_stat_user_tables s ON s.relid = c.oid"
-            " WHERE c.oid = to_regclass(:t)"
-        ),
-        {"t": table},
-    )
-    return float(estimate.scalar() or 0)
-
-
-async def _grouped(
-    session: AsyncSession, source: str, columns: tuple[str, ...]
-) -> dict[tuple[str, ...], float]:
-    # `source` and `columns` come from this module, never from input.
-    listed = ", ".join(columns)
-    query = (
-        f"SELECT {listed}, count(*) FROM {source} GROUP BY {listed}"  # noqa: S608
-        if columns
-        else f"SELECT count(*) FROM {source}"  # noqa: S608
-    )
-    rows = await session.execute(text(query))
-    counts = {tuple(str(value) for value in row[:-1]): float(row[-1]) for row in rows}
-    return {key: n for key, n in counts.items() if n}
-
-
-async def counts_by(
-    session: AsyncSession, table: str, columns: tuple[str, ...] = (), where: str = "true"
-) -> dict[tuple[str, ...], float]:
-    """Rows of `table` matching `where`, counted by `columns` (none: `{(): total}`, or `{}` for 0):
-    exact up to EXACT_UP_TO rows, estimated beyond."""
-    selected = ", ".join(columns) or "1"
-    bounded = f"(SELECT {selected} FROM {table} WHERE {where} LIMIT {EXACT_UP_TO + 1}) AS bounded"  # noqa: S608
-    exact = await _grouped(session, bounded, columns)
-    if sum(exact.values()) <= EXACT_UP_TO:
-        return exact
-    estimate = max(await _estimated_rows(session, table), EXACT_UP_TO + 1)
-    if not columns:
-        return {(): estimate}
-    percent = min(100.0, 100.0 * EXACT_UP_TO / estimate)
-    sampled = f"(SELECT {selected} FROM {table} TABLESAMPLE SYSTEM ({percent}) WHERE {where}) AS sampled"  # noqa: S608
-    sample = await _grouped(session, sampled, columns) or exact
-    scale = estimate / sum(sample.values())
-    return {key: round(n * scale) for key, n in sample.items()}
-
-
 async def app_stats(session: AsyncSession) -> list[Gauge]:
-    by_status = await counts_by(session, "messages", ("direction", "status"))
-    queued = await counts_by(session, "messages", where="status = 'queued'")
+    by_status = await stats.messages_by_status(session)
+    queued = await stats.queued_messages(session)
     by_attempts: dict[tuple[str, ...], float] = {}
-    for (attempts,), n in (await counts_by(session, "callbacks", ("attempts",))).items():
-        label = (_attempts_label(int(attempts)),)
+    for attempts, n in (await stats.callbacks_by_attempts(session)).items():
+        label = (_attempts_label(attempts),)
         by_attempts[label] = by_attempts.get(label, 0) + n
-    oldest = (
-        await session.execute(
-            text("SELECT extract(epoch FROM now() - created_at) FROM callbacks ORDER BY id LIMIT 1")
-        )
-    ).scalar()
-    shards = await session.execute(
-        text(
-            "SELECT (SELECT shards FROM account WHERE id = 1) AS total,"
-            " (SELECT count(*) FROM leases WHERE name LIKE 'shard:%' AND expires_at > now()) AS owned"
-        )
-    )
-    total, owned = shards.one()
+    oldest = await stats.oldest_callback_age(session)
+    total = (await read_account(session)).shards
+    owned = await leases.owned_shard_count(session)
     return [
         Gauge("messages", "Messages by direction and status", ("direction", "status"), by_status),
         Gauge(
             "messages_pending",
             "Outbound messages queued, not yet sent upstream",
             (),
-            {(): queued.get((), 0)},
+            {(): queued},
         ),
         Gauge("callbacks_pending", "Callbacks waiting for delivery", (), {(): sum(by_attempts.values())}),
         Gauge(
@@ -166,28 +93,19 @@ async def app_stats(session: AsyncSession) -> list[Gauge]:
             ("attempts",),
             by_attempts,
         ),
-        Gauge(
-            "callbacks_oldest_age_seconds", "Age of the oldest pending callback", (), {(): float(oldest or 0)}
-        ),
+        Gauge("callbacks_oldest_age_seconds", "Age of the oldest pending callback", (), {(): oldest}),
         Gauge("shards", "Configured shard count", (), {(): float(total)}),
         Gauge("shards_owned", "Shards held by a live CoreApp", (), {(): float(owned)}),
     ]
 
 
 async def db_stats(session: AsyncSession) -> list[Gauge]:
-    rows: dict[tuple[str, ...], float] = {}
-    for table in TABLES:
-        rows[(table,)] = (await counts_by(session, table)).get((), 0.0)
-    size, connections = (
-        await session.execute(
-            text(
-                "SELECT pg_database_size(current_database()),"
-                " (SELECT count(*) FROM pg_stat_activity WHERE datname = current_database())"
-            )
-        )
-    ).one()
+    rows: dict[tuple[str, ...], float] = {
+        (table,): n for table, n in (await stats.rows_per_table(session)).items()
+    }
+    size, connections = await stats.database_size_and_connections(session)
     return [
         Gauge("rows", "Rows per table", ("table",), rows),
-        Gauge("size_bytes", "Size of the database", (), {(): float(size)}),
-        Gauge("connections", "Connections to the database (all clients)", (), {(): float(connections)}),
+        Gauge("size_bytes", "Size of the database", (), {(): size}),
+        Gauge("connections", "Connections to the database (all clients)", (), {(): connections}),
     ]

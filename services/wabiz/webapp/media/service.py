@@ -15,8 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from sqlalchemy import text
-
+from wabiz.db import media
 from wabiz.kit.errors import InvalidParameter, NotFound
 from wabiz.kit.storage import MediaMissing
 from wabiz.webapp.media.rules import MediaRule, size_problem
@@ -50,13 +49,7 @@ async def upload(state: AppState, rule: MediaRule, declared: int | None, chunks:
         await state.store.put(media_id, spool, rule.mime_type)
     try:
         async with state.sessions.begin() as session:
-            await session.execute(
-                text(
-                    "INSERT INTO media (id, mime_type, size, sha256, source, stored)"
-                    " VALUES (:id, :mime, :size, :sha, 'upload', true)"
-                ),
-                {"id": media_id, "mime": rule.mime_type, "size": size, "sha": digest.hexdigest()},
-            )
+            await media.add_upload(session, media_id, rule.mime_type, size, digest.hexdigest())
     except Exception:
         await state.store.delete(media_id)
         raise
@@ -66,11 +59,7 @@ async def upload(state: AppState, rule: MediaRule, declared: int | None, chunks:
 async def download(state: AppState, media_id: str) -> MediaDownload:
     """The media's bytes; inbound media not yet in the store is fetched by a CoreApp first."""
     async with state.sessions() as session:
-        row = (
-            await session.execute(
-                text("SELECT mime_type, size, stored FROM media WHERE id = :id"), {"id": media_id}
-            )
-        ).first()
+        row = await media.find(session, media_id)
     if row is None:
         raise NotFound(f"media {media_id} does not exist")
     if not row.stored:
@@ -85,10 +74,7 @@ async def download(state: AppState, media_id: str) -> MediaDownload:
 async def delete(state: AppState, media_id: str) -> None:
     """Row and object go together: the object is deleted inside the row's transaction."""
     async with state.sessions.begin() as session:
-        deleted = await session.execute(
-            text("DELETE FROM media WHERE id = :id RETURNING id"), {"id": media_id}
-        )
-        if deleted.first() is None:
+        if not await media.delete(session, media_id):
             raise NotFound(f"media {media_id} does not exist")
         await state.store.delete(media_id)
 

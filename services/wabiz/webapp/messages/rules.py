@@ -18,9 +18,9 @@ from wabiz.kit.errors import (
     MissingParameter,
     UnexpectedParameter,
 )
+from wabiz.kit.media_types import SENDABLE_MEDIA
 from wabiz.webapp.bodies import to_model
 from wabiz.webapp.messages.schemas import (
-    MEDIA_TYPES,
     MESSAGE_MODELS,
     Interactive,
     InteractiveMessage,
@@ -87,7 +87,7 @@ def check_message(message: MessageBase) -> None:
 def media_objects(message: MessageBase) -> list[tuple[str, Media]]:
     """Every media object of the message with its path: the typed one, a header's, a template's."""
     found: list[tuple[str, Media]] = []
-    if message.type in MEDIA_TYPES:
+    if message.type in SENDABLE_MEDIA:
         found.append((message.type, getattr(message, message.type)))
     if isinstance(message, InteractiveMessage) and message.interactive.header is not None:
         found += _media_in(message.interactive.header, "interactive.header")

@@ -288,7 +288,6 @@ MESSAGE_MODELS: dict[str, type[MessageBase]] = {
     "template": TemplateMessage,
     "interactive": InteractiveMessage,
 }
-MEDIA_TYPES = ("image", "video", "audio", "document", "sticker")
 AnyMessage = (
     TextMessage
     | ImageMessage

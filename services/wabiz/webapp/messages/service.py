@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from sqlalchemy import text
-
+from wabiz.db import media, messages
 from wabiz.kit.errors import BadUser, InternalError, InvalidParameter, InvalidUser, NotFound, NotReady
 from wabiz.kit.phone import is_plausible_wa_id, normalize
 from wabiz.webapp.messages.rules import media_objects
@@ -33,11 +32,7 @@ async def require_media(state: AppState, objects: list[tuple[str, Media]]) -> No
     if not by_id:
         return
     async with state.sessions() as session:
-        found = set(
-            (await session.execute(text("SELECT id FROM media WHERE id = ANY(:ids)"), {"ids": list(by_id)}))
-            .scalars()
-            .all()
-        )
+        found = await media.existing(session, list(by_id))
     for media_id, path in by_id.items():
         if media_id not in found:
             raise NotFound(f"{path}.id: media {media_id} does not exist; upload it with POST /v1/media")
@@ -63,12 +58,8 @@ async def send(state: AppState, message: MessageBase) -> str:
 
 async def mark_read(state: AppState, message_id: str) -> None:
     async with state.sessions() as session:
-        wa_id = (
-            await session.execute(
-                text("SELECT wa_id FROM messages WHERE id = :id AND direction = 'in'"), {"id": message_id}
-            )
-        ).scalar()
-    if wa_id is None:
+        message = await messages.inbound(session, message_id)
+    if message is None:
         raise NotFound(f"no inbound message with id {message_id}")
     path = f"/internal/messages/{quote(message_id, safe='')}"
-    await state.coreapps.to_owner(wa_id, "PUT", path, {"status": "read"})
+    await state.coreapps.to_owner(message.wa_id, "PUT", path, {"status": "read"})

@@ -4,26 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from wabiz import __version__
+from wabiz.db import leases
+from wabiz.db.account import read_account
+from wabiz.db.stats import server_version
 
 
 async def read_support(session: AsyncSession) -> dict[str, Any]:
-    database = (await session.execute(text("SELECT version()"))).scalar_one()
-    account = (
-        await session.execute(text("SELECT state, cc, phone_number, shards FROM account WHERE id = 1"))
-    ).one()
-    leases = await session.execute(
-        text(
-            "SELECT name, holder, epoch, expires_at > now() AS live, acquired_at FROM leases"
-            " ORDER BY name = 'master' DESC, length(name), name"
-        )
-    )
-    nodes = await session.execute(
-        text("SELECT id, hostname, internal_url, gateway_status, heartbeat_at FROM nodes ORDER BY id")
-    )
+    database = await server_version(session)
+    account = await read_account(session)
     return {
         "version": __version__,
         "database": database,
@@ -31,22 +22,22 @@ async def read_support(session: AsyncSession) -> dict[str, Any]:
         "account": {"state": account.state, "cc": account.cc, "phone_number": account.phone_number},
         "leases": [
             {
-                "name": row.name,
-                "holder": row.holder,
-                "epoch": row.epoch,
-                "live": row.live,
-                "acquired_at": row.acquired_at.isoformat(),
+                "name": lease.name,
+                "holder": lease.holder,
+                "epoch": lease.epoch,
+                "live": lease.live,
+                "acquired_at": lease.acquired_at.isoformat(),
             }
-            for row in leases
+            for lease in await leases.all_leases(session)
         ],
         "nodes": [
             {
-                "id": row.id,
-                "hostname": row.hostname,
-                "url": row.internal_url,
-                "gateway_status": row.gateway_status,
-                "heartbeat_at": row.heartbeat_at.isoformat(),
+                "id": node.id,
+                "hostname": node.hostname,
+                "url": node.internal_url,
+                "gateway_status": node.gateway_status,
+                "heartbeat_at": node.heartbeat_at.isoformat(),
             }
-            for row in nodes
+            for node in await leases.all_nodes(session)
         ],
     }

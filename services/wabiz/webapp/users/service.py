@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wabiz.db import users
+from wabiz.db.users import ROLE_USER, StoredPassword
 from wabiz.kit.errors import (
     AccessDenied,
     AlreadyExists,
@@ -30,13 +31,19 @@ from wabiz.kit.errors import (
     PasswordChangeRequired,
     Unauthorized,
 )
-from wabiz.kit.passwords import needs_rehash, new_token, password_problem, token_digest, username_problem
-from wabiz.webapp.auth import USER, Principal
+from wabiz.kit.passwords import (
+    BOOTSTRAP_ADMIN,
+    needs_rehash,
+    new_token,
+    password_problem,
+    token_digest,
+    username_problem,
+)
+from wabiz.webapp.auth import Principal
 from wabiz.webapp.state import AppState
 from wabiz.webapp.users.hashing import PasswordHasher
 
 TOKEN_LIFETIME = timedelta(days=7)
-BUILTIN_ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -46,12 +53,6 @@ class IssuedToken:
 
     def rendered(self) -> dict[str, str]:
         return {"token": self.token, "expires_after": self.expires_at.strftime("%Y-%m-%d %H:%M:%S+00:00")}
-
-
-@dataclass(frozen=True)
-class StoredPassword:
-    password_hash: str
-    change_required: bool
 
 
 def _check_rules(password: str, field: str) -> None:
@@ -65,49 +66,19 @@ async def _hashed(hasher: PasswordHasher, password: str, field: str) -> str:
     return await hasher.hash(password)
 
 
-async def _stored_password(state: AppState, username: str) -> StoredPassword | None:
-    async with state.sessions() as session:
-        row = (
-            await session.execute(
-                text("SELECT password_hash, password_change_required FROM users WHERE username = :u"),
-                {"u": username},
-            )
-        ).first()
-    return StoredPassword(row.password_hash, bool(row.password_change_required)) if row else None
-
-
 async def _check_password(
     state: AppState, username: str, password: str, client: str, wrong: ApiError
 ) -> StoredPassword:
     """The user's stored password once `password` matched it; `wrong` (and a counted failure) if not."""
     with state.throttle.attempt(username, client) as attempt:
-        stored = await _stored_password(state, username)
+        async with state.sessions() as session:
+            stored = await users.stored_password(session, username)
         matches = await state.hasher.verify(password, stored.password_hash if stored else None)
         if stored is None or not matches:
             attempt.failed()
             raise wrong
         attempt.succeeded()
     return stored
-
-
-async def _replace_hash(session: AsyncSession, username: str, checked: str | None, new_hash: str) -> bool:
-    """Store `new_hash` if the user exists and (when given) still has the `checked` hash."""
-    changed = await session.execute(
-        text(
-            "UPDATE users SET password_hash = :h, password_change_required = false"
-            " WHERE username = :u AND (CAST(:checked AS text) IS NULL OR password_hash = :checked)"
-            " RETURNING 1"
-        ),
-        {"h": new_hash, "u": username, "checked": checked},
-    )
-    return changed.first() is not None
-
-
-async def _revoke_tokens(session: AsyncSession, username: str, keep: str | None = None) -> None:
-    await session.execute(
-        text("DELETE FROM tokens WHERE username = :u AND digest IS DISTINCT FROM :keep"),
-        {"u": username, "keep": keep},
-    )
 
 
 async def login(
@@ -127,25 +98,20 @@ async def login(
     issued = IssuedToken(new_token(), datetime.now(UTC).replace(microsecond=0) + TOKEN_LIFETIME)
     async with state.sessions.begin() as session:
         if new_hash is not None:
-            if not await _replace_hash(session, username, stored.password_hash, new_hash):
+            if not await users.replace_hash(session, username, stored.password_hash, new_hash):
                 raise Unauthorized("the password was changed by another login meanwhile; use the new one")
-            await _revoke_tokens(session, username)
+            await users.revoke_tokens(session, username)
         elif rehash is not None:
-            await _replace_hash(session, username, stored.password_hash, rehash)
-        await session.execute(
-            text("DELETE FROM tokens WHERE username = :u AND expires_at <= now()"), {"u": username}
-        )
-        await session.execute(
-            text("INSERT INTO tokens (digest, username, expires_at) VALUES (:d, :u, :e)"),
-            {"d": token_digest(issued.token), "u": username, "e": issued.expires_at},
-        )
+            await users.replace_hash(session, username, stored.password_hash, rehash)
+        await users.delete_expired_tokens_of(session, username)
+        await users.add_token(session, token_digest(issued.token), username, issued.expires_at)
     if new_hash is not None:
         state.tokens.evict_user(username)
     return issued
 
 
 async def logout(session: AsyncSession, digest: str) -> None:
-    await session.execute(text("DELETE FROM tokens WHERE digest = :d"), {"d": digest})
+    await users.delete_token(session, digest)
 
 
 async def create_user(session: AsyncSession, hasher: PasswordHasher, username: str, password: str) -> None:
@@ -153,14 +119,7 @@ async def create_user(session: AsyncSession, hasher: PasswordHasher, username: s
     if problem:
         raise InvalidParameter(f"username: {problem}")
     password_hash = await _hashed(hasher, password, "password")
-    created = await session.execute(
-        text(
-            "INSERT INTO users (username, password_hash, role, password_change_required)"
-            " VALUES (:u, :h, :r, false) ON CONFLICT DO NOTHING RETURNING username"
-        ),
-        {"u": username, "h": password_hash, "r": USER},
-    )
-    if created.first() is None:
+    if not await users.create_user(session, username, password_hash, ROLE_USER):
         raise AlreadyExists(f"user {username} already exists")
 
 
@@ -170,9 +129,7 @@ def require_self_or_admin(user: Principal, username: str) -> None:
 
 
 async def read_user(session: AsyncSession, username: str) -> dict[str, Any]:
-    role = (
-        await session.execute(text("SELECT role FROM users WHERE username = :u"), {"u": username})
-    ).scalar()
+    role = await users.role_of(session, username)
     if role is None:
         raise NotFound(f"user {username} does not exist")
     return {"username": username, "role": role}
@@ -193,19 +150,16 @@ async def change_password(
         keep = user.token_digest
     new_hash = await state.hasher.hash(password)
     async with state.sessions.begin() as session:
-        if not await _replace_hash(session, username, checked, new_hash):
+        if not await users.replace_hash(session, username, checked, new_hash):
             if checked is not None:
                 raise AccessDenied("your password was changed meanwhile; log in again")
             raise NotFound(f"user {username} does not exist")
-        await _revoke_tokens(session, username, keep)
+        await users.revoke_tokens(session, username, keep)
     state.tokens.evict_user(username)
 
 
 async def delete_user(session: AsyncSession, username: str) -> None:
-    if username == BUILTIN_ADMIN:
+    if username == BOOTSTRAP_ADMIN:
         raise AccessDenied("the built-in admin cannot be deleted")
-    deleted = await session.execute(
-        text("DELETE FROM users WHERE username = :u RETURNING 1"), {"u": username}
-    )
-    if deleted.first() is None:
+    if not await users.delete_user(session, username):
         raise NotFound(f"user {username} does not exist")

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects.postgresql import JSONB
 
-from wabiz.kit.passwords import hash_password
+from wabiz.db.users import ROLE_ADMIN
+from wabiz.kit.passwords import BOOTSTRAP_ADMIN, BOOTSTRAP_PASSWORD, hash_password
 
 revision = "0001"
 down_revision = None
@@ -135,9 +136,9 @@ def upgrade() -> None:
         ),
         [
             {
-                "username": "admin",
-                "password_hash": hash_password("secret"),
-                "role": "ROLE_ADMIN",
+                "username": BOOTSTRAP_ADMIN,
+                "password_hash": hash_password(BOOTSTRAP_PASSWORD),
+                "role": ROLE_ADMIN,
                 "password_change_required": True,
             }
         ],

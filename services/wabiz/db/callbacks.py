@@ -1,0 +1,64 @@
+"""The durable callback queue: a row lives until the business's webhook answered 200.
+
+Callbacks are queued in the transaction that records the event they report, so an event is never
+stored without its callback, nor the other way round.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class QueuedCallback:
+    id: int
+    shard: int
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def enqueue(session: AsyncSession, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    """Queue (shard, payload) pairs, in one statement."""
+    await session.execute(
+        text(
+            "INSERT INTO callbacks (shard, payload)"
+            " SELECT shard, CAST(payload AS jsonb)"
+            " FROM unnest(CAST(:shards AS int[]), CAST(:payloads AS text[])) AS c(shard, payload)"
+        ),
+        {"shards": [i[0] for i in items], "payloads": [orjson.dumps(i[1]).decode() for i in items]},
+    )
+
+
+async def due(session: AsyncSession, shards: set[int], exclude: set[int], limit: int) -> list[QueuedCallback]:
+    """Callbacks of these shards whose next attempt is due, oldest first, but those in `exclude`
+    (already being posted)."""
+    rows = await session.execute(
+        text(
+            "SELECT id, shard, payload, attempts FROM callbacks"
+            " WHERE shard = ANY(:shards) AND next_attempt_at <= now() AND NOT (id = ANY(:exclude))"
+            " ORDER BY id LIMIT :limit"
+        ),
+        {"shards": sorted(shards), "exclude": sorted(exclude), "limit": limit},
+    )
+    return [QueuedCallback(r.id, r.shard, r.payload, r.attempts) for r in rows]
+
+
+async def delete(session: AsyncSession, ids: Sequence[int]) -> None:
+    await session.execute(text("DELETE FROM callbacks WHERE id = ANY(:ids)"), {"ids": list(ids)})
+
+
+async def postpone(session: AsyncSession, ids: Sequence[int], delay_s: float, error: str) -> None:
+    """Count a failed attempt and schedule the next one `delay_s` from now."""
+    await session.execute(
+        text(
+            "UPDATE callbacks SET attempts = attempts + 1, last_error = :error,"
+            " next_attempt_at = now() + make_interval(secs => :delay) WHERE id = ANY(:ids)"
+        ),
+        {"ids": list(ids), "delay": delay_s, "error": error[:500]},
+    )

@@ -1,0 +1,36 @@
+"""The db tier: the repositories of `services/wabiz/db` against the embedded PostgreSQL.
+
+Every test gets its own database, cloned from one migrated by Alembic (`database_url`), so tests
+see exactly the schema the migrations make and never each other's rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.db.helpers import Sessions
+from wabiz.kit.db import make_engine, make_sessionmaker
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/db/" in str(item.path).replace("\\", "/"):
+            item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture
+async def sessions(database_url: str) -> AsyncIterator[Sessions]:
+    engine = make_engine(database_url, 2)
+    yield make_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def session(sessions: Sessions) -> AsyncIterator[AsyncSession]:
+    """A session whose transaction a test commits where it must; what it leaves is rolled back."""
+    async with sessions() as opened:
+        yield opened

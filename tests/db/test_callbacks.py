@@ -1,0 +1,30 @@
+"""The durable callback queue: due in order, skipped while in flight, postponed, deleted."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tests.db.helpers import sql
+from wabiz.db import callbacks
+
+
+async def test_due_callbacks_of_given_shards_oldest_first(session: AsyncSession) -> None:
+    await callbacks.enqueue(session, [(0, {"n": 1}), (1, {"n": 2}), (0, {"n": 3})])
+    due = await callbacks.due(session, {0}, set(), 10)
+    assert [(c.shard, c.payload, c.attempts) for c in due] == [(0, {"n": 1}, 0), (0, {"n": 3}, 0)]
+    assert [c.payload for c in await callbacks.due(session, {0, 1}, {due[0].id}, 10)] == [{"n": 2}, {"n": 3}]
+    assert len(await callbacks.due(session, {0, 1}, set(), 1)) == 1
+    assert await callbacks.due(session, {7}, set(), 10) == []
+
+
+async def test_a_failed_attempt_is_counted_and_waits(session: AsyncSession) -> None:
+    await callbacks.enqueue(session, [(0, {"n": 1}), (0, {"n": 2})])
+    first, second = await callbacks.due(session, {0}, set(), 10)
+    await callbacks.postpone(session, [first.id], 60, "HTTP 500 " + "x" * 600)
+    assert await callbacks.due(session, {0}, set(), 10) == [second]
+    attempts, error = (
+        await sql(session, "SELECT attempts, last_error FROM callbacks WHERE id = :i", i=first.id)
+    )[0]
+    assert attempts == 1 and len(error) == 500
+    await callbacks.delete(session, [first.id, second.id])
+    assert await sql(session, "SELECT count(*) FROM callbacks") == [(0,)]
