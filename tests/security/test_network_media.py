@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from tests.security.probes import MIB, peak_growth
-from tests.stack.helpers import Receiver, Sandbox, eventually, new_user, wait_status
+from tests.stack.helpers import Receiver, Sandbox, new_user, wait_status
+from tests.tooling.waiting import eventually
 from wabiz.local.stack import Stack
 
 pytestmark = pytest.mark.xdist_group("network")

@@ -25,7 +25,8 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from tests.stack.conftest import wait_settings_applied
-from tests.stack.helpers import Receiver, Sandbox, eventually, new_user
+from tests.stack.helpers import Receiver, Sandbox, new_user
+from tests.tooling.waiting import eventually
 from wabiz.coreapp.webhook_client import WebhookClient
 from wabiz.kit.config import CommonConfig
 from wabiz.kit.webhook_guard import TargetPolicy, parse_networks, url_refusal

@@ -14,7 +14,8 @@ import httpx
 import psycopg
 import pytest
 
-from tests.stack.helpers import ADMIN_PASSWORD, Receiver, Sandbox, eventually, login
+from tests.stack.helpers import ADMIN_PASSWORD, Receiver, Sandbox, login
+from tests.tooling.waiting import eventually
 from wabiz.local.stack import Stack, StackOptions
 
 SANDBOX_ENV = {

@@ -8,7 +8,8 @@ import httpx
 import psycopg
 
 from tests.stack.conftest import TEST_SETTINGS
-from tests.stack.helpers import Receiver, Sandbox, eventually, new_user
+from tests.stack.helpers import Receiver, Sandbox, new_user
+from tests.tooling.waiting import eventually
 from wabiz.local.stack import Stack
 
 

@@ -23,9 +23,9 @@ from tests.stack.helpers import (
     Sandbox,
     assert_all_delivered,
     delivered_ids,
-    eventually,
     login,
 )
+from tests.tooling.waiting import eventually
 from wabiz.kit.sharding import shard_of
 from wabiz.local.stack import BUSINESS_CC, BUSINESS_NUMBER, Stack
 

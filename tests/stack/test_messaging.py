@@ -7,7 +7,8 @@ from typing import Any
 
 import httpx
 
-from tests.stack.helpers import Receiver, Sandbox, eventually, new_user, wait_status
+from tests.stack.helpers import Receiver, Sandbox, new_user, wait_status
+from tests.tooling.waiting import eventually
 
 
 def send_text(api: httpx.Client, to: str, body: str = "hello") -> str:

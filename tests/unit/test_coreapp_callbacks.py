@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from tests.unit.recording_server import RecordingServer, eventually, recording_server
+from tests.tooling.waiting import eventually_async
+from tests.unit.recording_server import RecordingServer, recording_server
 from wabiz.coreapp.callbacks import DatabaseQueue, Deliverer, MemoryQueue
 from wabiz.coreapp.webhook_client import WebhookClient
 from wabiz.kit.appsettings import ApplicationSettings, validate
@@ -124,7 +125,7 @@ async def test_a_200_deletes_the_rows_of_one_merged_signed_post(
         await insert(sessions, 0, status(message_id))
     worker = deliverer(sessions, hooks, settings(webhook.url + "/hook"), {0})
     await worker.tick()
-    await eventually(lambda: empty(sessions), what="rows deleted")
+    await eventually_async(lambda: empty(sessions), what="rows deleted")
     await worker.stop()
     (post,) = webhook.requests
     assert [s["id"] for s in post.json()["statuses"]] == ["a", "b", "c"]
@@ -143,7 +144,7 @@ async def test_a_failure_retries_every_callback_of_the_post_and_logs_the_host_on
     worker = deliverer(sessions, hooks, settings(webhook.url + "/hook?token=hush"), {0})
     with caplog.at_level(logging.WARNING):
         await worker.tick()
-        await eventually(lambda: retried(sessions), what="the failed POST's rows scheduled again")
+        await eventually_async(lambda: retried(sessions), what="the failed POST's rows scheduled again")
         await worker.stop()
     found = await rows(sessions)
     assert set(found) == {first, second}
@@ -159,7 +160,7 @@ async def test_an_unreachable_webhook_is_retried(sessions: Sessions, hooks: Webh
     await insert(sessions, 0, status("a"))
     worker = deliverer(sessions, hooks, settings(url), {0})
     await worker.tick()
-    await eventually(lambda: retried(sessions), what="the failed POST's row scheduled again")
+    await eventually_async(lambda: retried(sessions), what="the failed POST's row scheduled again")
     await worker.stop()
     (row,) = (await rows(sessions)).values()
     assert row.attempts == 1
@@ -186,7 +187,7 @@ async def test_concurrency_follows_the_setting(
     await worker.tick()
     assert len(worker._tasks) == 6, "webhooks.max_concurrent_requests defaults to 6"
     loop = asyncio.create_task(worker.run(poll_interval=0.05))
-    await eventually(lambda: empty(sessions), what="all delivered")
+    await eventually_async(lambda: empty(sessions), what="all delivered")
     loop.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await loop
@@ -203,7 +204,7 @@ async def test_memory_callbacks_are_delivered_by_the_node_that_holds_them(
     unsigned = WebhookClient(LOOPBACK, None)
     worker = Deliverer(DatabaseQueue(sessions), memory, lambda: current, set, unsigned)
     await worker.tick()
-    await eventually(lambda: not memory.items, what="memory queue emptied")
+    await eventually_async(lambda: not memory.items, what="memory queue emptied")
     await worker.stop()
     await unsigned.close()
     (post,) = webhook.requests

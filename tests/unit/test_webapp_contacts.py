@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
+from tests.tooling.waiting import eventually_async
 from tests.unit.webapp_harness import (
     FakeCoreApp,
     Running,
@@ -79,10 +79,7 @@ async def test_no_wait_answers_processing_and_checks_in_the_background(
 ) -> None:
     results = await _check(run, headers, ["+1 631-555-1181"], blocking="no_wait")
     assert results == [{"input": "+1 631-555-1181", "status": "processing"}]
-    for _ in range(100):
-        if await run.sql("SELECT wa_id FROM contacts"):
-            break
-        await asyncio.sleep(0.02)
+    await eventually_async(lambda: run.sql("SELECT wa_id FROM contacts"), what="the checked contact stored")
     assert (await _check(run, headers, ["+1 631-555-1181"], blocking="no_wait"))[0]["status"] == "valid"
 
 
