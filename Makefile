@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install tools run e2e test test-unit test-stack test-cluster lint format bench images lock clean
+.PHONY: install tools run e2e test test-unit test-db test-stack test-cluster lint format bench images lock clean
 
 install: $(STAMP)
 
@@ -28,8 +28,12 @@ test: install tools
 	$(BIN)/python -m pytest e2e --collect-only -q
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# Pure: no server, no subprocess (tests/unit/conftest.py refuses the database and S3 fixtures).
 test-unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
+
+test-db: install
+	$(BIN)/python -m pytest -m db $(PYTEST_ARGS)
 
 test-stack: install
 	$(BIN)/python -m pytest -m stack $(PYTEST_ARGS)

@@ -15,8 +15,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from tests.tooling.waiting import eventually_async
-from tests.unit.webapp_harness import (
+from tests.db.webapp_harness import (
     Running,
     admin_headers,
     register_account,
@@ -24,6 +23,7 @@ from tests.unit.webapp_harness import (
     running,
     webapp_config,
 )
+from tests.tooling.waiting import eventually_async
 from wabiz.webapp.contacts.background import MAX_CHECKS, MAX_RUNNING
 
 CLIENT_REQUESTS = MAX_CHECKS + 36

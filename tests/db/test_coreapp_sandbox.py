@@ -23,8 +23,8 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import text
 
+from tests.tooling.recording_server import RecordingServer, recording_server
 from tests.tooling.waiting import eventually_async
-from tests.unit.recording_server import RecordingServer, recording_server
 from wabiz.coreapp.app import create_app
 from wabiz.coreapp.config import CoreAppConfig
 from wabiz.kit.db import make_engine, make_sessionmaker
