@@ -58,6 +58,9 @@ class Receiver(httpx.Client):
             if message["from"] == wa_id
         ]
 
+    def clear(self) -> None:
+        self.delete("/received").raise_for_status()
+
     def fail_next(self, count: int, status: int = 500, match: str | None = None) -> None:
         plan = {"count": count, "status": status, "match": match}
         self.post("/control/fail", json=plan).raise_for_status()
