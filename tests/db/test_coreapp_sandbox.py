@@ -197,7 +197,7 @@ async def test_a_registration_finished_by_another_node_is_seen_by_the_next_send(
 async def test_a_recipient_without_whatsapp_fails_with_1013(stack: Stack) -> None:
     await register(stack)
     message_id = await stack.send(NOT_A_USER, text={"body": "hello"})
-    (failed,) = await eventually_async(lambda: stack.statuses(message_id), what="a failed status")
+    failed = (await eventually_async(lambda: stack.statuses(message_id), what="a failed status"))[0]
     assert failed["status"] == "failed"
     assert failed["errors"][0]["code"] == 1013
 
@@ -208,9 +208,9 @@ async def test_inbound_media_is_stored_and_can_be_marked_read(stack: Stack) -> N
         "/control/inbound", json={"from": USER, "type": "image", "image": {"caption": "look"}}
     )
     wamid = answer.json()["id"]
-    (callback,) = await eventually_async(
-        lambda: [c for c in stack.callbacks() if "messages" in c], what="inbound"
-    )
+    callback = (
+        await eventually_async(lambda: [c for c in stack.callbacks() if "messages" in c], what="inbound")
+    )[0]
     (message,) = callback["messages"]
     assert (message["id"], message["from"], message["image"]["caption"]) == (wamid, USER, "look")
     media_id = message["image"]["id"]

@@ -83,7 +83,7 @@ def test_a_large_inbound_document_streams_into_the_store(
             "document": {"mime_type": "application/pdf", "data": base64.b64encode(document).decode()},
         }
     )
-    (message,) = eventually(lambda: receiver.messages_from(user), timeout=60, what="the inbound document")
+    message = eventually(lambda: receiver.messages_from(user), timeout=60, what="the inbound document")[0]
     with peak_growth(_coreapp_pid(stack)) as growth:
         fetched = api.get(f"/v1/media/{message['document']['id']}", timeout=DELIVERY_TIMEOUT_S)
     assert fetched.status_code == 200, fetched.text
@@ -98,7 +98,7 @@ def test_inbound_media_over_its_type_limit_is_not_stored(
     user = new_user()
     image = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(6 * MIB)).decode()
     sandbox.inbound({"from": user, "type": "image", "image": {"mime_type": "image/png", "data": image}})
-    (message,) = eventually(lambda: receiver.messages_from(user), timeout=60, what="the inbound image")
+    message = eventually(lambda: receiver.messages_from(user), timeout=60, what="the inbound image")[0]
     fetched = api.get(f"/v1/media/{message['image']['id']}")
     assert fetched.status_code >= 400
     assert "5242880" in fetched.text, fetched.text
