@@ -11,7 +11,6 @@ from tests.db.webapp_harness import headers, run
 __all__ = ["headers", "run"]  # fixtures of this tier
 
 
-@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/db/" in str(item.path).replace("\\", "/"):
