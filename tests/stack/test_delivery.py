@@ -41,7 +41,7 @@ def test_webhook_failing_three_times_gets_every_callback_with_linear_backoff(
     step = TEST_SETTINGS["callback_backoff_delay_ms"] / 1000
     for number, (earlier, later) in enumerate(itertools.pairwise(received), start=1):
         # The n-th retry is scheduled n × step after the failure was answered: never sooner. Later
-        # only by the delivery loop's polling and the machine's load, so no upper bound here.
+        # only by the delivery loop's polling and the machine's load: no upper bound per gap.
         assert later - earlier >= number * step * 0.9, (number, received)
     # The configured step, not the production default (3 s: 18 s for the three), however slow the machine.
     assert received[-1] - received[0] < 6 * step + 10, received
