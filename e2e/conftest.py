@@ -91,7 +91,19 @@ class Kubectl:
 
 @pytest.fixture(scope="session")
 def kubectl() -> Kubectl:
-    return Kubectl()
+    kubectl = Kubectl()
+    remove_leftovers(kubectl)
+    return kubectl
+
+
+def remove_leftovers(kubectl: Kubectl) -> None:
+    """A reused cluster may keep the namespaces of an interrupted run (every test namespace is
+    `e2e-…`); their pods hold the workers' CPU requests, and new clients would stay Pending."""
+    names = kubectl("get", "namespaces", "-o", "name").stdout.split()
+    leftovers = [n for n in names if n.startswith("namespace/e2e-")]
+    if leftovers:
+        print(f"\nremoving namespaces an earlier run left: {', '.join(leftovers)}")
+        kubectl("delete", *leftovers, "--wait=true", f"--timeout={ROLLOUT}s")
 
 
 @pytest.fixture

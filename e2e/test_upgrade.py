@@ -156,9 +156,9 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
             interval=POLL,
         )
         url = flows.node_url(kubectl, namespace, f"{NAME}-webapp")
-        api = flows.admin_session(url, kubectl.secret(namespace, f"{NAME}-secrets", "admin-password"))
-        flows.register(api)
-        token = api.headers["Authorization"].removeprefix("Bearer ")
+        with flows.admin_session(url, kubectl.secret(namespace, f"{NAME}-secrets", "admin-password")) as api:
+            flows.register(api)
+            token = api.headers["Authorization"].removeprefix("Bearer ")
         first = send_and_deliver(kubectl, namespace, url, token, 20)
         before = pods(kubectl, namespace)
 
@@ -229,8 +229,11 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
             if j["spec"]["template"]["spec"]["containers"][0]["image"] == f"wabiz:{TAG}"
         ]
         assert len(jobs) == 1 and jobs[0]["status"].get("succeeded") == 1, "one migration, succeeded"
-        old_uids = {uid for uid, _ in before.values()}
-        assert not old_uids & {uid for uid, _ in pods(kubectl, namespace).values()}, "every pod rolled"
+        after = pods(kubectl, namespace)
+        database = f"{NAME}-postgres-0"
+        assert after[database] == before[database], "the database neither re-created nor restarted"
+        old_uids = {uid for name, (uid, _) in before.items() if name != database}
+        assert not old_uids & {uid for uid, _ in after.values()}, "every app pod rolled"
         eventually(
             lambda: set(sender.accepted) <= flows.delivered(kubectl, namespace),
             timeout=DELIVERY * 2,

@@ -45,8 +45,8 @@ def config_checksum(config: dict[str, str], secret_values: dict[str, str]) -> st
 
 def inputs_fingerprint(spec: object, image: str, secrets: dict[str, dict[str, str]]) -> str:
     """What the user controls of a workload: its part of the spec (the app workloads take the
-    client's whole spec, by its generation; the managed database only `spec.database.managed`),
-    the image, and the data of every Secret it references."""
+    client's spec less the version request, the managed database only `spec.database.managed`),
+    the image it runs, and the data of every Secret it references."""
     return _digest({"spec": spec, "image": image, "secrets": secrets})
 
 

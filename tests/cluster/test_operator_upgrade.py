@@ -39,7 +39,7 @@ from wabiz.local.s3 import LocalS3
 RELEASE, SYSTEM = "up", "upgrade-system"
 ACCOUNT = Account("up-wabiz-operator", SYSTEM)
 COMPONENTS = ("webapp", "coreapp", "sandbox", "database")
-OLD_IMAGE = "ghcr.io/wabiz/wabiz:0.1.0"
+OLD_IMAGE, NEW_IMAGE = "ghcr.io/wabiz/wabiz:0.1.0", "ghcr.io/wabiz/wabiz:0.2.0"
 
 
 def ready(cluster: ControlPlane, namespace: str, name: str) -> bool:
@@ -53,6 +53,19 @@ def workloads(cluster: ControlPlane, namespace: str) -> dict[str, Any]:
     for kind in ("deployments", "statefulsets"):
         for item in get(cluster, namespace, kind)["items"]:
             found[f"{kind}/{item['metadata']['name']}"] = item["spec"]["template"]
+    return found
+
+
+def rendered_images(cluster: ControlPlane, namespace: str, name: str) -> list[str]:
+    """The images of the client's ReplicaSets (WebApp, sandbox) that this operator rendered (0.1.0
+    set no checksum annotation), one per roll."""
+    found = []
+    for item in get(cluster, namespace, "replicasets")["items"]:
+        labels = item["metadata"].get("labels") or {}
+        template = item["spec"]["template"]
+        annotations = template["metadata"].get("annotations") or {}
+        if labels.get("app.kubernetes.io/instance") == name and "wabiz.io/config-checksum" in annotations:
+            found.append(template["spec"]["containers"][0]["image"])
     return found
 
 
@@ -151,6 +164,9 @@ def test_helm_upgrade_from_the_previous_release(
                 lambda: not pod_uids(cluster, namespace, "webapp", "acme") & pods["webapp"],
                 timeout=150,
                 what="rolled",
+            )
+            assert rendered_images(cluster, namespace, "acme") == [NEW_IMAGE] * 2, (
+                "one roll of the WebApp and the sandbox each, to the new image: none on the old one first"
             )
 
             assert pod_uids(cluster, namespace, "webapp", "ext") <= pods["webapp"], "ext stays on 0.1.0"

@@ -94,7 +94,11 @@ async def retried(sessions: Sessions) -> bool:
 def deliverer(
     sessions: Sessions, hooks: WebhookClient, current: ApplicationSettings, shards: set[int]
 ) -> Deliverer:
-    return Deliverer(DatabaseQueue(sessions), MemoryQueue(), lambda: current, lambda: shards, hooks)
+    return Deliverer(DatabaseQueue(sessions), MemoryQueue(), lambda: current, nothing, lambda: shards, hooks)
+
+
+async def nothing() -> None:
+    """A settings sync with nothing new."""
 
 
 async def test_due_rows_are_those_of_held_shards_whose_time_has_come(sessions: Sessions) -> None:
@@ -201,10 +205,31 @@ async def test_memory_callbacks_are_delivered_by_the_node_that_holds_them(
     memory.add([(7, status("a"))])
     current = settings(webhook.url, callback_persist=False)
     unsigned = WebhookClient(LOOPBACK, None)
-    worker = Deliverer(DatabaseQueue(sessions), memory, lambda: current, set, unsigned)
+    worker = Deliverer(DatabaseQueue(sessions), memory, lambda: current, nothing, set, unsigned)
     await worker.tick()
     await eventually_async(lambda: not memory.items, what="memory queue emptied")
     await worker.stop()
     await unsigned.close()
     (post,) = webhook.requests
     assert HEADER not in post.headers, "no secret, no signature"
+
+
+async def test_callbacks_go_out_under_the_settings_read_after_they_were_queued(
+    sessions: Sessions, hooks: WebhookClient, webhook: RecordingServer
+) -> None:
+    """A PATCH of the webhook URL that this node has not polled yet still applies: the deliverer
+    syncs the settings after it fetched the due callbacks, and posts to what the sync returned."""
+    memory = MemoryQueue()
+    memory.add([(7, status("a"))])
+    current = [settings(webhook.url.replace("127.0.0.1", "192.0.2.1"), callback_persist=False)]
+
+    async def patched() -> None:
+        current[0] = settings(webhook.url, callback_persist=False)
+
+    unsigned = WebhookClient(LOOPBACK, None)
+    worker = Deliverer(DatabaseQueue(sessions), memory, lambda: current[0], patched, set, unsigned)
+    await worker.tick()
+    await eventually_async(lambda: not memory.items, what="memory queue emptied")
+    await worker.stop()
+    await unsigned.close()
+    assert len(webhook.requests) == 1, "delivered once, to the URL of the synced settings"

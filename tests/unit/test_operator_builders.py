@@ -13,7 +13,7 @@ import yaml
 from wabiz.kit.passwords import password_problem
 from wabiz_operator.client import Client
 from wabiz_operator.kube import KINDS
-from wabiz_operator.reconcile.workloads import desired, operand
+from wabiz_operator.reconcile.workloads import app_inputs, desired, operand
 from wabiz_operator.resources import cnpg, coreapp, database, pdb, sandbox, webapp
 from wabiz_operator.resources.common import VERSION_LABEL, image_tag, pod_labels
 from wabiz_operator.resources.configmap import build_configmap, secret_refs
@@ -337,3 +337,13 @@ def test_private_webhook_networks_reach_the_pods() -> None:
     )
     assert build_configmap(client)["data"]["WABIZ_WEBHOOK_ALLOW_PRIVATE"] == "10.96.0.0/12,192.168.0.0/16"
     assert "WABIZ_WEBHOOK_ALLOW_PRIVATE" not in build_configmap(load("managed.yaml"))["data"]
+
+
+def test_a_version_request_alone_does_not_re_render_the_app_workloads() -> None:
+    """Raising `image.tag` first runs the migration on the old pods; the workloads move once, to the
+    new image, when it succeeded (the image they run is part of their inputs apart from the spec)."""
+    base = app_inputs(load("managed.yaml", image={"tag": "1.0.0"}))
+    assert app_inputs(load("managed.yaml", image={"tag": "1.1.0"})) == base
+    assert app_inputs(load("managed.yaml", image={"tag": "1.0.0"}, updatePolicy="Auto")) == base
+    assert app_inputs(load("managed.yaml", image={"tag": "1.0.0", "pullPolicy": "Always"})) != base
+    assert app_inputs(load("managed.yaml", image={"tag": "1.0.0"}, webapp={"replicas": 3})) != base

@@ -71,7 +71,7 @@ def test_a_new_operator_defers_until_the_inputs_change() -> None:
     assert rollout.adoption_stamp(older, "in-1") is None
 
 
-def test_fingerprints_follow_generation_image_and_secret_data() -> None:
+def test_fingerprints_follow_spec_image_and_secret_data() -> None:
     base = rollout.inputs_fingerprint(3, "img:1", {"s": {"k": "v"}})
     assert base == rollout.inputs_fingerprint(3, "img:1", {"s": {"k": "v"}})
     assert base != rollout.inputs_fingerprint(4, "img:1", {"s": {"k": "v"}})

@@ -23,6 +23,13 @@ def operand(client: Client, component: str, image: str, secrets: dict[str, dict[
     return Operand(image, rollout.config_checksum(settings(client), values))
 
 
+def app_inputs(client: Client) -> Obj:
+    """What the app workloads are rendered from, less the version request (`image.tag`,
+    `updatePolicy`): the image they run stands for it and moves only once its migration succeeded,
+    so raising the tag does not first re-render them on the old image (a roll for nothing)."""
+    return client.spec.model_dump(by_alias=True, exclude={"update_policy": True, "image": {"tag"}})
+
+
 def desired(client: Client, operands: dict[str, Operand]) -> tuple[list[Obj], list[Obj]]:
     """(workloads, the rest), each in apply order; absent children (no sandbox) left out."""
     workloads = [
@@ -45,7 +52,7 @@ async def apply_workloads(ctx: Context, p: Pass, image: str, secrets: dict[str, 
     """Apply everything; returns the desired objects (for pruning)."""
     client = p.client
     operands = {c: operand(client, c, image, secrets) for c in COMPONENTS}
-    inputs = rollout.inputs_fingerprint(client.generation, image, secrets)
+    inputs = rollout.inputs_fingerprint(app_inputs(client), image, secrets)
     workloads, rest = desired(client, operands)
     for obj in rest:
         await apply(ctx, client, obj)

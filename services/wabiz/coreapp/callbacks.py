@@ -15,7 +15,7 @@ import contextlib
 import itertools
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -150,11 +150,13 @@ class Deliverer:
         database: DatabaseQueue,
         memory: MemoryQueue,
         settings: Callable[[], ApplicationSettings],
+        sync_settings: Callable[[], Awaitable[object]],
         shards: Callable[[], set[int]],
         client: WebhookClient,
     ) -> None:
         self.database, self.memory = database, memory
-        self._settings, self._shards, self._client = settings, shards, client
+        self._settings, self._sync_settings = settings, sync_settings
+        self._shards, self._client = shards, client
         self._in_flight: set[int] = set()
         self._memory_in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
@@ -174,15 +176,22 @@ class Deliverer:
             self.wake.clear()
 
     async def tick(self) -> None:
-        settings = self._settings()
         shards = self._shards()
-        if not settings.webhooks.url:
-            return
-        limit = settings.webhooks.max_concurrent_requests
+        limit = self._settings().webhooks.max_concurrent_requests
+        batches = []
         for queue, in_flight in ((self.database, self._in_flight), (self.memory, self._memory_in_flight)):
             if len(self._tasks) >= limit:
-                return
-            items = await queue.due(shards, in_flight)
+                break
+            batches.append((queue, in_flight, await queue.due(shards, in_flight)))
+        if not any(items for _, _, items in batches):
+            return
+        # The settings are read after the callbacks: a callback queued after a settings change
+        # committed goes out under that change (read-your-writes), whatever this node last polled.
+        await self._sync_settings()
+        settings = self._settings()
+        if not settings.webhooks.url:
+            return
+        for queue, in_flight, items in batches:
             for group in merge(items)[: limit - len(self._tasks)]:
                 in_flight.update(i.id for i in group)
                 task = asyncio.create_task(self._deliver(queue, in_flight, group, settings))

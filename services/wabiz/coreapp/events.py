@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
@@ -65,14 +65,18 @@ class EventHandler:
         self,
         sessions: async_sessionmaker[AsyncSession],
         settings: Callable[[], ApplicationSettings],
+        sync_settings: Callable[[], Awaitable[object]],
         shard_count: Callable[[], int],
         media: MediaBridge,
         callbacks: Callbacks,
     ) -> None:
         self._sessions, self._settings, self._shard_count = sessions, settings, shard_count
-        self._media, self._callbacks = media, callbacks
+        self._sync_settings, self._media, self._callbacks = sync_settings, media, callbacks
 
     async def handle(self, webhook: dict[str, Any]) -> None:
+        # Read-your-writes: an event that arrives after a settings PATCH returned is handled (and
+        # its callbacks queued) under those settings, not the node's last periodic read.
+        await self._sync_settings()
         for value in payloads.changes(webhook):
             if value.get("statuses"):
                 await self.statuses(value["statuses"])

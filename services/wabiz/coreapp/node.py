@@ -85,6 +85,7 @@ class Node:
             DatabaseQueue(self.sessions),
             self.memory,
             lambda: self.settings.current,
+            self.settings.refresh,
             self.leases.valid_shards,
             self.webhooks,
         )
@@ -92,6 +93,7 @@ class Node:
         self.events = EventHandler(
             self.sessions,
             lambda: self.settings.current,
+            self.settings.refresh,
             lambda: self.account.shards,
             self.media,
             self.callbacks,
@@ -135,6 +137,7 @@ class Node:
     async def _failed(self, message: Outgoing, error: UpstreamError) -> None:
         item = payloads.failed_item(message.id, message.wa_id, error.code, error.details, int(time.time()))
         log.warning("message %s failed upstream: %s", message.id, error)
+        await self.settings.refresh()  # read-your-writes, as for the network's events
         async with self.sessions.begin() as session:
             await session.execute(
                 text(

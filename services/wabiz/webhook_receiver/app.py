@@ -1,7 +1,8 @@
 """The reference webhook receiver: what a business's webhook server does, minus the business.
 
 It verifies `X-Hub-Signature-256` when a secret is configured, records every callback (also the
-ones it refused) and can be told to fail the next N requests, so retries can be watched.
+ones it refused) with the path it was posted to (`/` or `/webhook`, so a test can tell two webhook
+URLs apart) and can be told to fail the next N requests, so retries can be watched.
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ class Recorder:
             return plan.status
         return 200
 
-    def record(self, raw: bytes, signature: str | None) -> int:
+    def record(self, raw: bytes, signature: str | None, path: str) -> int:
         valid = None if self.secret is None else verify(self.secret, raw, signature)
         try:
             body: Any = orjson.loads(raw)
@@ -49,7 +50,13 @@ class Recorder:
             body = {"unparsable": raw[:200].decode(errors="replace")}
         status = self.answer_for(raw, valid)
         self.callbacks.append(
-            {"received_at": time.time(), "body": body, "signature_valid": valid, "answered": status}
+            {
+                "received_at": time.time(),
+                "path": path,
+                "body": body,
+                "signature_valid": valid,
+                "answered": status,
+            }
         )
         return status
 
@@ -61,7 +68,7 @@ def create_app(config: ReceiverConfig) -> FastAPI:
     @app.post("/")
     @app.post("/webhook")
     async def receive(request: Request) -> JSON:
-        status = recorder.record(await request.body(), request.headers.get(HEADER))
+        status = recorder.record(await request.body(), request.headers.get(HEADER), request.url.path)
         return JSON({"status": "ok" if status == 200 else "refused"}, status_code=status)
 
     @app.get("/received")
