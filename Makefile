@@ -28,6 +28,7 @@ test: install tools
 	$(BIN)/python -m pytest e2e --collect-only -q
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# Pure: no server, no subprocess (tests/unit/conftest.py refuses the database and S3 fixtures).
 test-unit: install
 	$(BIN)/python -m pytest tests/unit $(PYTEST_ARGS)
 

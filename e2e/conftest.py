@@ -13,14 +13,13 @@ import itertools
 import os
 import socket
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 import yaml
 
-from tests.stack import helpers
 from tests.tooling.scenarios import get
 
 # Named timeouts (seconds), generous for a laptop's kind cluster.
@@ -36,7 +35,6 @@ KUBECONFIG = os.environ.get("E2E_KUBECONFIG")
 RELEASE, OPERATOR_NAMESPACE = "wabiz", "wabiz-system"  # as e2e/scripts/install-chart.sh installs it
 ROOT = Path(__file__).resolve().parent.parent
 _names = itertools.count(1)
-T = TypeVar("T")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -47,10 +45,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     skip = pytest.mark.skip(reason="e2e needs a kind cluster: run `make e2e` where docker and kind exist")
     for item in items:
         item.add_marker(skip)
-
-
-def eventually(check: Callable[[], T | None], timeout: float, what: str) -> T:
-    return helpers.eventually(check, timeout=timeout, interval=POLL, what=what)
 
 
 class Kubectl:

@@ -20,8 +20,9 @@ from typing import Any
 import httpx
 
 from e2e import workloads
-from e2e.conftest import DELIVERY, READY, ROLLOUT, Kubectl, eventually
+from e2e.conftest import DELIVERY, POLL, READY, ROLLOUT, Kubectl
 from tests.tooling.scenarios import condition, get
+from tests.tooling.waiting import eventually
 
 USER = "16315551181"
 # Contract codes a client retries: not ready, too many requests, queue full, not the primary
@@ -39,11 +40,17 @@ def deploy(kubectl: Kubectl, namespace: str, name: str, database: dict[str, Any]
         workloads.credentials("media", credentials),
         workloads.client(name, database),
     )
-    eventually(lambda: condition(kubectl, namespace, name, "Ready") == "True", timeout=READY, what="Ready")
+    eventually(
+        lambda: condition(kubectl, namespace, name, "Ready") == "True",
+        timeout=READY,
+        what="Ready",
+        interval=POLL,
+    )
     eventually(
         lambda: condition(kubectl, namespace, name, "WebhooksConfigured") == "True",
         timeout=ROLLOUT,
         what="WebhooksConfigured",
+        interval=POLL,
     )
 
 
@@ -76,6 +83,7 @@ def open_window(kubectl: Kubectl, namespace: str, client: str) -> None:
         ),
         timeout=DELIVERY,
         what="the inbound message at the receiver",
+        interval=POLL,
     )
 
 
@@ -101,7 +109,7 @@ def register(api: httpx.Client) -> None:
         answer = api.post("/v1/account", json=account)
         return None if answer.status_code == 503 and '"code":1011' in answer.text else answer
 
-    registered = eventually(attempt, timeout=READY, what="the account registration")
+    registered = eventually(attempt, timeout=READY, what="the account registration", interval=POLL)
     assert registered.status_code in (201, 202), registered.text
     if registered.status_code == 202:
         verified = api.post("/v1/account/verify", json={"code": "123456"})

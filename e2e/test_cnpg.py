@@ -30,9 +30,10 @@ from e2e.cnpg_workloads import (
     psql,
     wal_archived,
 )
-from e2e.conftest import DELIVERY, READY, ROLLOUT, Kubectl, eventually
+from e2e.conftest import DELIVERY, POLL, READY, ROLLOUT, Kubectl
 from e2e.test_security import probe_pod, reaches
 from tests.tooling.scenarios import condition, get
+from tests.tooling.waiting import eventually
 
 NAME, RESTORED = "bank", "vault"
 CLUSTER = f"{NAME}-db"
@@ -45,11 +46,13 @@ def ready(kubectl: Kubectl, namespace: str, name: str) -> None:
         lambda: condition(kubectl, namespace, name, "Ready") == "True",
         timeout=READY * 2,
         what=f"{name} Ready",
+        interval=POLL,
     )
     eventually(
         lambda: condition(kubectl, namespace, name, "WebhooksConfigured") == "True",
         timeout=ROLLOUT,
         what=f"{name}'s webhooks",
+        interval=POLL,
     )
 
 
@@ -78,6 +81,7 @@ def bank(kubectl: Kubectl, namespace: str) -> str:
         lambda: cluster_status(kubectl, namespace, CLUSTER).get("readyInstances") == 3,
         timeout=READY,
         what="3 PostgreSQL instances ready",
+        interval=POLL,
     )
     print(
         f"\n{NAME}: Ready (its primary up) in {serving:.0f} s, "
@@ -136,7 +140,7 @@ def test_losing_the_primary_under_load_loses_no_accepted_message(
     sender = TimedSender(url, token, rate=5)
     primary = cluster_status(kubectl, bank, CLUSTER)["currentPrimary"]
     with sender.running():
-        eventually(lambda: len(sender.accepted) >= 20, timeout=DELIVERY, what="steady sends")
+        eventually(lambda: len(sender.accepted) >= 20, timeout=DELIVERY, what="steady sends", interval=POLL)
         deleted = time.monotonic()
         kubectl("delete", "pod", primary, "-n", bank, "--wait=false")
         promoted = eventually(
@@ -146,9 +150,15 @@ def test_losing_the_primary_under_load_loses_no_accepted_message(
             ),
             timeout=ROLLOUT,
             what="a new primary",
+            interval=POLL,
         )
         accepted_then = len(sender.accepted)
-        eventually(lambda: len(sender.accepted) >= accepted_then + 25, timeout=DELIVERY, what="steady again")
+        eventually(
+            lambda: len(sender.accepted) >= accepted_then + 25,
+            timeout=DELIVERY,
+            what="steady again",
+            interval=POLL,
+        )
     window = outage(sender.answers, deleted)
     successor = cluster_status(kubectl, bank, CLUSTER)["currentPrimary"]
     print(
@@ -167,11 +177,13 @@ def test_losing_the_primary_under_load_loses_no_accepted_message(
         lambda: set(sender.accepted) <= flows.delivered(kubectl, bank),
         timeout=DELIVERY * 2,
         what="every accepted message delivered",
+        interval=POLL,
     )
     eventually(
         lambda: cluster_status(kubectl, bank, CLUSTER).get("readyInstances") == 3,
         timeout=ROLLOUT,
         what="3 instances ready again",
+        interval=POLL,
     )
 
 
@@ -190,7 +202,10 @@ def test_a_backup_restored_into_a_new_client_serves_the_old_state(
     assert all(s.status_code == 201 for s in sent), [s.text for s in sent]
     kept = {s.json()["messages"][0]["id"] for s in sent}
     eventually(
-        lambda: kept <= flows.delivered(kubectl, bank), timeout=DELIVERY, what="the kept messages delivered"
+        lambda: kept <= flows.delivered(kubectl, bank),
+        timeout=DELIVERY,
+        what="the kept messages delivered",
+        interval=POLL,
     )
 
     started = time.monotonic()
@@ -199,6 +214,7 @@ def test_a_backup_restored_into_a_new_client_serves_the_old_state(
         lambda: backup_phase(kubectl, bank, "before-restore") in ("completed", "failed"),
         timeout=BACKUP,
         what="the backup",
+        interval=POLL,
     )
     assert backup_phase(kubectl, bank, "before-restore") == "completed", get(
         kubectl, bank, "backup", "before-restore"
@@ -209,7 +225,10 @@ def test_a_backup_restored_into_a_new_client_serves_the_old_state(
     end_wal = get(kubectl, bank, "backup", "before-restore")["status"]["endWal"]
     psql(kubectl, bank, primary, "select pg_switch_wal()", "postgres")
     eventually(
-        lambda: wal_archived(kubectl, bank, primary, end_wal), timeout=ROLLOUT, what=f"WAL {end_wal} archived"
+        lambda: wal_archived(kubectl, bank, primary, end_wal),
+        timeout=ROLLOUT,
+        what=f"WAL {end_wal} archived",
+        interval=POLL,
     )
     server = get(kubectl, bank, "wac", NAME)["status"]["database"]["serverName"]
 

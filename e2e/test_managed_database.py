@@ -8,8 +8,9 @@ import subprocess
 import time
 
 from e2e import flows, workloads
-from e2e.conftest import KUBECONFIG, ROLLOUT, Kubectl, eventually
+from e2e.conftest import KUBECONFIG, POLL, ROLLOUT, Kubectl
 from tests.tooling.scenarios import condition, get
+from tests.tooling.waiting import eventually
 
 NAME = "dev"
 POD = f"{NAME}-postgres-0"
@@ -44,6 +45,7 @@ def test_the_development_database(kubectl: Kubectl, namespace: str) -> None:
             lambda: (get(kubectl, namespace, "pod", POD) or {}).get("metadata", {}).get("uid") != uid,
             timeout=ROLLOUT,
             what="the old pod gone",
+            interval=POLL,
         )
         stopped = time.monotonic() - started
         log, _ = follower.communicate(timeout=30)
@@ -55,4 +57,5 @@ def test_the_development_database(kubectl: Kubectl, namespace: str) -> None:
         lambda: condition(kubectl, namespace, NAME, "DatabaseReady") == "True",
         timeout=ROLLOUT,
         what="the database back",
+        interval=POLL,
     )

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from e2e import flows, workloads
-from e2e.conftest import READY, TAG, Kubectl, eventually
+from e2e.conftest import POLL, READY, TAG, Kubectl
 from tests.tooling.scenarios import get
+from tests.tooling.waiting import eventually
 
 NAME = "guarded"
 # A TCP connect from inside a pod; exit 0 when the connection opens within 3 s.
@@ -38,6 +39,7 @@ def probe_pod(kubectl: Kubectl, namespace: str, name: str) -> None:
         lambda: (get(kubectl, namespace, "pod", name) or {}).get("status", {}).get("phase") == "Running",
         timeout=READY,
         what=f"probe pod {name}",
+        interval=POLL,
     )
 
 

@@ -24,16 +24,17 @@ from e2e.conftest import (
     DELIVERY,
     KUBECONFIG,
     OPERATOR_NAMESPACE,
+    POLL,
     READY,
     RELEASE,
     ROLLOUT,
     ROOT,
     TAG,
     Kubectl,
-    eventually,
 )
 from tests.cluster.operators import PREVIOUS_RELEASE
 from tests.tooling.scenarios import condition, get
+from tests.tooling.waiting import eventually
 
 NAME = "legacy"
 PREVIOUS = f"{TAG}-previous"
@@ -101,12 +102,14 @@ def send_and_deliver(kubectl: Kubectl, namespace: str, url: str, token: str, cou
             lambda: len(sender.accepted) + len(sender.failed) >= count,
             timeout=DELIVERY,
             what=f"{count} sends",
+            interval=POLL,
         )
     assert not sender.failed, sender.failed[:5]
     eventually(
         lambda: set(sender.accepted) <= flows.delivered(kubectl, namespace),
         timeout=DELIVERY,
         what="delivered",
+        interval=POLL,
     )
     return sender.accepted
 
@@ -143,12 +146,14 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
             lambda: condition(kubectl, namespace, NAME, "Ready") == "True",
             timeout=READY,
             what="Ready on 0.1.0",
+            interval=POLL,
         )
         # The previous operator sets the generated admin password at its first login.
         eventually(
             lambda: condition(kubectl, namespace, NAME, "WebhooksConfigured") == "True",
             timeout=ROLLOUT,
             what="webhooks",
+            interval=POLL,
         )
         url = flows.node_url(kubectl, namespace, f"{NAME}-webapp")
         with flows.admin_session(url, kubectl.secret(namespace, f"{NAME}-secrets", "admin-password")) as api:
@@ -172,6 +177,7 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
             lambda: reconciled_by_this_operator(kubectl, namespace, PREVIOUS),
             timeout=ROLLOUT,
             what="taken over",
+            interval=POLL,
         )
         print(
             f"\noperator upgrade: the new operator reconciled the client {time.monotonic() - started:.0f} s"
@@ -187,13 +193,18 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
         sender = flows.Sender(url, token, rate=5)
         upgrade = {"image": {"tag": TAG}, "webhooks": {"allowPrivateNetworks": [workloads.SERVICE_NETWORK]}}
         with sender.running():
-            eventually(lambda: len(sender.accepted) >= 20, timeout=DELIVERY, what="steady sends")
+            eventually(
+                lambda: len(sender.accepted) >= 20, timeout=DELIVERY, what="steady sends", interval=POLL
+            )
             rolled_at = time.monotonic()
             kubectl(
                 "patch", "wac", NAME, "-n", namespace, "--type=merge", "-p", json.dumps({"spec": upgrade})
             )
             eventually(
-                lambda: status(kubectl, namespace).get("version") == TAG, timeout=ROLLOUT, what=f"on {TAG}"
+                lambda: status(kubectl, namespace).get("version") == TAG,
+                timeout=ROLLOUT,
+                what=f"on {TAG}",
+                interval=POLL,
             )
             eventually(
                 lambda: (
@@ -202,9 +213,15 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
                 ),
                 timeout=ROLLOUT,
                 what="the roll finished",
+                interval=POLL,
             )
             print(f"operand upgrade: rolled in {time.monotonic() - rolled_at:.0f} s; {sender.summary()}")
-            eventually(lambda: len(sender.accepted) >= 20, timeout=DELIVERY, what="sends after the roll")
+            eventually(
+                lambda: len(sender.accepted) >= 20,
+                timeout=DELIVERY,
+                what="sends after the roll",
+                interval=POLL,
+            )
         assert not sender.failed, f"{sender.summary()}: {sender.failed[:5]}"
         jobs = [
             j
@@ -221,6 +238,7 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
             lambda: set(sender.accepted) <= flows.delivered(kubectl, namespace),
             timeout=DELIVERY * 2,
             what="every message accepted during the roll delivered",
+            interval=POLL,
         )
     finally:
         helm(

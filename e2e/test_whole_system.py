@@ -16,13 +16,14 @@ from e2e.conftest import (
     FAILOVER,
     KUBECONFIG,
     OPERATOR_NAMESPACE,
+    POLL,
     RELEASE,
     ROLLOUT,
     ROOT,
     Kubectl,
-    eventually,
 )
 from tests.tooling.scenarios import assert_database_alone, assert_spread, get
+from tests.tooling.waiting import eventually
 
 NAME = "shop"
 USER = flows.USER
@@ -56,6 +57,7 @@ def test_managed_client_serves_messages_and_webhooks(
         lambda: {"sent", "delivered", "read"} <= flows.statuses(kubectl, managed, message_id),
         timeout=DELIVERY,
         what="sent, delivered and read callbacks",
+        interval=POLL,
     )
     media = api.post("/v1/media", content=b"%PDF-1.4 e2e", headers={"Content-Type": "application/pdf"})
     assert media.status_code == 201, media.text
@@ -81,6 +83,7 @@ def test_scale_adds_coreapps(kubectl: Kubectl, managed: str) -> None:
         ),
         timeout=ROLLOUT,
         what="5 ready CoreApps",
+        interval=POLL,
     )
 
 
@@ -99,9 +102,14 @@ def test_losing_a_coreapp_pod_under_load_loses_nothing(
 
     sender = threading.Thread(target=load, daemon=True)
     sender.start()
-    eventually(lambda: len(acked) >= 20, timeout=DELIVERY, what="load running")
+    eventually(lambda: len(acked) >= 20, timeout=DELIVERY, what="load running", interval=POLL)
     kubectl("delete", "pod", f"{NAME}-coreapp-0", "-n", managed, "--grace-period=0", "--force")
-    eventually(lambda: len(acked) >= 60, timeout=FAILOVER * 2, what="sends accepted after the pod loss")
+    eventually(
+        lambda: len(acked) >= 60,
+        timeout=FAILOVER * 2,
+        what="sends accepted after the pod loss",
+        interval=POLL,
+    )
     stop.set()
     sender.join(60)
 
@@ -109,6 +117,7 @@ def test_losing_a_coreapp_pod_under_load_loses_nothing(
         lambda: set(acked) <= flows.delivered(kubectl, managed),
         timeout=DELIVERY * 2,
         what="every acknowledged message delivered",
+        interval=POLL,
     )
 
 
@@ -134,6 +143,7 @@ def test_deleting_the_client_removes_its_children(kubectl: Kubectl, managed: str
         ),
         timeout=ROLLOUT,
         what="children gone",
+        interval=POLL,
     )
 
 

@@ -23,6 +23,7 @@ import yaml
 
 from tests.tooling.control_plane import ControlPlane
 from tests.tooling.k8s_tools import ensure_tools
+from tests.tooling.waiting import eventually
 from wabiz.local.ports import pick
 from wabiz.local.postgres import EmbeddedPostgres
 from wabiz.local.s3 import ACCESS_KEY, SECRET_KEY, LocalS3
@@ -136,18 +137,20 @@ class Operator:
     def wait_serving(self, timeout: float = 60) -> None:
         """Until `/healthz` answers: the process is up (and, on the previous release, kopf too)."""
         health = self.metrics_url.replace("/metrics", "/healthz")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+
+        def serving() -> bool:
             if self.process.poll() is not None:
-                raise AssertionError(
-                    f"the operator exited ({self.process.returncode}):\n{self.text()[-3000:]}"
-                )
+                raise AssertionError(f"the operator exited ({self.process.returncode})")
             try:
                 with urllib.request.urlopen(health, timeout=2):  # noqa: S310 (local test URL)
-                    return
+                    return True
             except OSError:
-                time.sleep(0.3)
-        raise AssertionError(f"the operator did not serve {health} within {timeout}s:\n{self.text()[-3000:]}")
+                return False
+
+        try:
+            eventually(serving, timeout=timeout, interval=0.3, what=f"the operator to serve {health}")
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}:\n{self.text()[-3000:]}") from exc
 
     def stop(self) -> None:
         self.process.terminate()

@@ -11,8 +11,8 @@ import pytest
 import yaml
 
 from tests.cluster.operators import Operator, get, s3_secret, shared_secret
-from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
+from tests.tooling.waiting import eventually
 from wabiz.local.s3 import ACCESS_KEY, SECRET_KEY, LocalS3
 
 

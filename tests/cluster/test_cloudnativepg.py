@@ -18,9 +18,9 @@ import yaml
 
 from tests.cluster.conftest import ROOT
 from tests.cluster.operators import Operator, conditions, get, patch_spec, s3_secret, shared_secret
-from tests.stack.helpers import eventually
 from tests.tooling import cnpg as cnpg_crds
 from tests.tooling.control_plane import ControlPlane
+from tests.tooling.waiting import eventually
 from wabiz.local.s3 import LocalS3
 from wabiz_operator.client import Client
 from wabiz_operator.resources import cnpg

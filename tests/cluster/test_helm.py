@@ -9,9 +9,9 @@ from pathlib import Path
 import yaml
 
 from tests.cluster.conftest import ROOT
-from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
 from tests.tooling.k8s_tools import ensure_tools
+from tests.tooling.waiting import eventually
 
 
 def helm(cluster: ControlPlane, *args: str) -> subprocess.CompletedProcess[str]:

@@ -13,9 +13,9 @@ import yaml
 from lightkube import KubeConfig
 
 from tests.cluster.operators import conditions, create_managed_client, install_rbac, start_operator
-from tests.stack.helpers import eventually
 from tests.tooling.certs import client_certificate
 from tests.tooling.control_plane import ControlPlane
+from tests.tooling.waiting import eventually
 from wabiz.local.s3 import LocalS3
 from wabiz_operator.kube import Kube
 

@@ -15,8 +15,8 @@ from tests.cluster.operators import (
     settled,
     start_operator,
 )
-from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
+from tests.tooling.waiting import eventually
 from wabiz.local.s3 import LocalS3
 
 ELECTION = {"WABIZ_OPERATOR_LEASE_NAMESPACE": OPERATOR_NAMESPACE, "WABIZ_OPERATOR_CRD_FILE": ""}

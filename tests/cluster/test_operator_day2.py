@@ -21,8 +21,8 @@ from tests.cluster.operators import (
     settled,
     shared_secret,
 )
-from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
+from tests.tooling.waiting import eventually
 from wabiz.local.s3 import LocalS3
 from wabiz_operator.client import Client
 from wabiz_operator.resources.containers import CHECKSUM_ANNOTATION

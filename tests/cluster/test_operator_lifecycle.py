@@ -7,9 +7,9 @@ import psycopg
 
 from tests.cluster import operators
 from tests.cluster.operators import Operator, create_external_client, create_managed_client, get, s3_secret
-from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
 from tests.tooling.scenarios import assert_database_alone, assert_spread
+from tests.tooling.waiting import eventually
 from wabiz import __version__
 from wabiz.local.postgres import EmbeddedPostgres
 from wabiz.local.s3 import ACCESS_KEY, SECRET_KEY, LocalS3

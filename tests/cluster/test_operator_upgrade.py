@@ -31,8 +31,8 @@ from tests.cluster.operators import (
     settled,
     start_operator,
 )
-from tests.stack.helpers import eventually
 from tests.tooling.control_plane import ControlPlane
+from tests.tooling.waiting import eventually
 from wabiz.local.postgres import EmbeddedPostgres
 from wabiz.local.s3 import LocalS3
 

@@ -1,7 +1,8 @@
-"""The db tier: the repositories of `services/wabiz/db` against the embedded PostgreSQL.
-
-Every test gets its own database, cloned from one migrated by Alembic (`database_url`), so tests
-see exactly the schema the migrations make and never each other's rows.
+"""The db tier: the repositories of `services/wabiz/db`, and every other test that needs the
+embedded PostgreSQL or the local S3 endpoint but no process of ours (the servers come from
+tests/conftest.py). Every test gets its own database, cloned from one migrated by Alembic
+(`database_url`), so tests see exactly the schema the migrations make and never each other's rows.
+Every test here is marked `db`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.db.helpers import Sessions
+from tests.db.webapp_harness import headers, run
 from wabiz.kit.db import make_engine, make_sessionmaker
+
+__all__ = ["headers", "run"]  # fixtures of this tier
 
 
 @pytest.hookimpl(tryfirst=True)

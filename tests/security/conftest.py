@@ -4,9 +4,10 @@ Every test here is marked `security`.
 - `webapp` starts a WebApp process of its own on a fresh database (no CoreApp: login, users,
   health and media need none), configured by environment like a container, so a test may turn the
   WebApp's knobs without disturbing the shared stack.
-- The network-side tests share one stack run outside development mode, configured as production
-  would be: real generated secrets, and the reference receiver reached on loopback only because
-  `WABIZ_WEBHOOK_ALLOW_PRIVATE` names it, as a business names its in-cluster receiver.
+- The network-side tests share one stack (`stack`, `api`, `receiver`, `sandbox`, each test starting
+  from the same state: tests/stack/shared.py) run outside development mode, configured as
+  production would be: real generated secrets, and the reference receiver reached on loopback
+  only because `WABIZ_WEBHOOK_ALLOW_PRIVATE` names it, as a business names its in-cluster receiver.
 """
 
 from __future__ import annotations
@@ -15,14 +16,11 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.stack.conftest import admin_client, start_stack, stop_stack
-from tests.stack.helpers import ADMIN_PASSWORD, Receiver, Sandbox, login
+from tests.stack.shared import SharedStack, api, fresh, receiver, sandbox, shared_stack, stack
 from wabiz.local import ports
 from wabiz.local.processes import Component
-from wabiz.local.stack import Stack
 
 INTERNAL_TOKEN = "internal-token-for-security-tests"
 PRODUCTION_ENV = {
@@ -40,6 +38,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.security)
 
 
+__all__ = ["api", "fresh", "receiver", "sandbox", "stack"]  # fixtures of the shared stack
 StartWebApp = Callable[..., AbstractContextManager[Component]]
 
 
@@ -77,27 +76,6 @@ def webapp(database_url: str, tmp_path: Path) -> StartWebApp:
 
 
 @pytest.fixture(scope="session")
-def net_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("network"), env=PRODUCTION_ENV)
-    yield running
-    stop_stack(running)
-
-
-@pytest.fixture(scope="session")
-def net_api(net_stack: Stack) -> Iterator[httpx.Client]:
-    token = login(net_stack.components["webapp"].url, "admin", "secret", new_password=ADMIN_PASSWORD)
-    client = admin_client(net_stack, token)
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="session")
-def net_receiver(net_stack: Stack) -> Iterator[Receiver]:
-    with Receiver(net_stack.components["webhook_receiver"].url) as client:
-        yield client
-
-
-@pytest.fixture(scope="session")
-def net_sandbox(net_stack: Stack) -> Iterator[Sandbox]:
-    with Sandbox.of(net_stack) as client:
-        yield client
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedStack]:
+    with shared_stack(tmp_path_factory.mktemp("network"), env=PRODUCTION_ENV) as started:
+        yield started

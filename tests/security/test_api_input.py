@@ -10,8 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.security.conftest import StartWebApp
-from tests.unit.webapp_harness import (
+from tests.db.webapp_harness import (
     BUSINESS_CC,
     BUSINESS_NUMBER,
     Running,
@@ -21,6 +20,7 @@ from tests.unit.webapp_harness import (
     running,
     webapp_config,
 )
+from tests.security.conftest import StartWebApp
 
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 MIB = 1024 * 1024

@@ -42,6 +42,11 @@ def _wrong_login(client: httpx.AsyncClient, username: str, n: int) -> Awaitable[
     return client.post("/v1/users/login", auth=(username, f"Wrong-Pass{n}!"))
 
 
+async def _answered_at(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, float]:
+    answer = await request
+    return answer, time.monotonic()
+
+
 def _memory_bytes(process: Component, field: str) -> int:
     """VmRSS (now) or VmHWM (peak since start) of the process, in bytes."""
     assert process.process is not None
@@ -55,12 +60,12 @@ async def test_a_burst_of_wrong_logins_is_refused_while_the_api_answers(webapp: 
     with webapp() as process:
         async with _client(process) as client:
             auth = {"Authorization": f"Bearer {await _first_login(client)}"}
-            burst = [asyncio.ensure_future(_wrong_login(client, "admin", n)) for n in range(40)]
+            burst = [asyncio.ensure_future(_answered_at(_wrong_login(client, "admin", n))) for n in range(40)]
             await asyncio.sleep(0.05)
-            started = time.monotonic()
-            health = await client.get("/v1/health", headers=auth)
-            health_seconds = time.monotonic() - started
-            answers = await asyncio.gather(*burst)
+            health, health_at = await _answered_at(client.get("/v1/health", headers=auth))
+            timed = await asyncio.gather(*burst)
+            answers = [answer for answer, _ in timed]
+            last_hashed_at = max(at for answer, at in timed if answer.status_code == 401)
             refused = [a for a in answers if a.status_code == 429]
             assert len(refused) >= 30, [a.status_code for a in answers]
             assert {a.status_code for a in answers} == {401, 429}
@@ -70,12 +75,23 @@ async def test_a_burst_of_wrong_logins_is_refused_while_the_api_answers(webapp: 
             await asyncio.sleep(max(int(a.headers["retry-after"]) for a in refused))
             after_backoff = await client.post("/v1/users/login", auth=("admin", ADMIN_PASSWORD))
 
-    assert health.status_code == 200 and health_seconds < 1.0, (health.status_code, health_seconds)
+    assert health.status_code == 200, health.text
+    # Answered while the burst's passwords were still being hashed, not once they were done.
+    assert health_at < last_hashed_at, (
+        f"health answered {health_at - last_hashed_at:.3f} s after the last hash"
+    )
     assert after_backoff.status_code == 200, "the right password works again once the backoff passed"
 
 
-async def _long_idle_transactions(database_url: str, stop: asyncio.Event) -> int:
-    """The most connections seen at once sitting in a transaction, idle, for over 100 ms."""
+def _hash_seconds() -> float:
+    """How long one hash as the WebApp makes them (N=2^14, r=8, p=5) takes on this machine now."""
+    started = time.monotonic()
+    hashlib.scrypt(b"x", salt=b"0123456789abcdef", n=2**14, r=8, p=5, dklen=32, maxmem=64 * MIB)
+    return time.monotonic() - started
+
+
+async def _long_idle_transactions(database_url: str, longer_than: float, stop: asyncio.Event) -> int:
+    """The most connections seen at once sitting in a transaction, idle, for over `longer_than` s."""
     seen = 0
     dsn = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
     async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
@@ -84,7 +100,8 @@ async def _long_idle_transactions(database_url: str, stop: asyncio.Event) -> int
                 await conn.execute(
                     "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
                     " AND pid <> pg_backend_pid() AND state = 'idle in transaction'"
-                    " AND clock_timestamp() - state_change > interval '100 milliseconds'"
+                    " AND clock_timestamp() - state_change > make_interval(secs => %s)",
+                    (longer_than,),
                 )
             ).fetchone()
             seen = max(seen, row[0] if row else 0)
@@ -99,15 +116,21 @@ async def test_hashes_are_bounded_and_hold_no_database_connection(
         async with _client(process) as client:
             assert (await _wrong_login(client, "warm-up", 0)).status_code == 401
             peak_before = _memory_bytes(process, "VmHWM")
+            # Holding its connection while it waits for one of the 2 hashes at a time, each of the
+            # pool's 10 connections would sit idle up to 5 hash times; a busy machine's stall between
+            # two statements stays well below 2.5 hash times (a fixed 100 ms did not).
+            longer_than = 2.5 * _hash_seconds()
             stop = asyncio.Event()
-            sampler = asyncio.ensure_future(_long_idle_transactions(database_url, stop))
+            sampler = asyncio.ensure_future(_long_idle_transactions(database_url, longer_than, stop))
             answers = await asyncio.gather(*(_wrong_login(client, f"nobody{n}", n) for n in range(40)))
             stop.set()
             held = await sampler
             growth = _memory_bytes(process, "VmHWM") - peak_before
 
     assert [a.status_code for a in answers] == [401] * 40
-    assert held == 0, f"{held} connections sat in a transaction while a password was hashed"
+    assert held == 0, (
+        f"{held} connections sat in a transaction for over {longer_than:.2f} s during the hashes"
+    )
     # Two hashes at once need 2 × 16 MiB; unbounded, 40 logins took several times that.
     assert growth < 48 * MIB, f"peak memory grew by {growth / MIB:.0f} MiB"
 
@@ -126,7 +149,8 @@ async def test_unknown_users_cost_what_known_ones_cost(webapp: StartWebApp) -> N
             await _first_login(client)
             await _wrong_login(client, "warm-up", 0)
             known, unknown = await median_seconds(client, "admin"), await median_seconds(client, "nobody")
-    assert 1 / 3 < unknown / known < 3, (known, unknown)  # skipping the hash would be ~100 times faster
+    # Skipping the hash would be about 100 times faster; a busy machine's noise stays well inside 10.
+    assert 1 / 10 < unknown / known < 10, (known, unknown)
 
 
 def _old_hash(password: str) -> str:

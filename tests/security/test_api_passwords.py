@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.unit.webapp_harness import Running, admin_headers, error, login, running, webapp_config
+from tests.db.webapp_harness import Running, admin_headers, error, login, running, webapp_config
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.unit.webapp_harness import API_KEY, Running, running, webapp_config
+from tests.db.webapp_harness import API_KEY, Running, running, webapp_config
 
 ROWS = 200_000
 PROBE = {"Authorization": f"Apikey {API_KEY}"}

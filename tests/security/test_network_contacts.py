@@ -15,8 +15,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from tests.unit.recording_server import eventually
-from tests.unit.webapp_harness import (
+from tests.db.webapp_harness import (
     Running,
     admin_headers,
     register_account,
@@ -24,6 +23,7 @@ from tests.unit.webapp_harness import (
     running,
     webapp_config,
 )
+from tests.tooling.waiting import eventually_async
 from wabiz.webapp.contacts.background import MAX_CHECKS, MAX_RUNNING
 
 CLIENT_REQUESTS = MAX_CHECKS + 36
@@ -80,13 +80,13 @@ async def test_background_checks_are_bounded(held: tuple[Running, HeldCoreApp, d
     run, coreapp, headers = held
     numbers = [f"1631555{n:04d}1" for n in range(CLIENT_REQUESTS)]
     statuses = [await _no_wait(run.client, headers, number) for number in numbers]
-    await eventually(lambda: coreapp.held == MAX_RUNNING, what="the started checks at the CoreApp")
+    await eventually_async(lambda: coreapp.held == MAX_RUNNING, what="the started checks at the CoreApp")
     await asyncio.sleep(0.2)  # time for more to arrive, if more were let through
     assert statuses.count("processing") == MAX_CHECKS
     assert statuses.count("failed") == CLIENT_REQUESTS - MAX_CHECKS, "no room: retry later"
     assert coreapp.most_held == MAX_RUNNING
     assert await _no_wait(run.client, headers, numbers[0]) == "processing", "already being checked"
     coreapp.release.set()
-    await eventually(lambda: not run.state.contact_checks.pending, what="the pending checks done")
+    await eventually_async(lambda: not run.state.contact_checks.pending, what="the pending checks done")
     assert len(coreapp.asked) == MAX_CHECKS, "one check per pending number, never a second"
     assert await _no_wait(run.client, headers, numbers[-1]) == "processing", "room again"

@@ -15,7 +15,8 @@ import httpx
 import pytest
 
 from tests.security.probes import MIB, peak_growth
-from tests.stack.helpers import Receiver, Sandbox, eventually, new_user, wait_status
+from tests.stack.helpers import Receiver, Sandbox, new_user, wait_status
+from tests.tooling.waiting import eventually
 from wabiz.local.stack import Stack
 
 pytestmark = pytest.mark.xdist_group("network")
@@ -41,16 +42,16 @@ def _document(size: int) -> bytes:
 
 
 def test_a_large_document_to_several_numbers_streams_and_is_delivered(
-    net_stack: Stack, net_api: httpx.Client, net_receiver: Receiver, net_sandbox: Sandbox
+    stack: Stack, api: httpx.Client, receiver: Receiver, sandbox: Sandbox
 ) -> None:
-    uploaded = net_api.post(
+    uploaded = api.post(
         "/v1/media", content=_document(DOCUMENT_BYTES), headers={"Content-Type": "application/pdf"}
     )
     assert uploaded.status_code == 201, uploaded.text
     media_id = uploaded.json()["media"][0]["id"]
-    with peak_growth(_coreapp_pid(net_stack)) as growth:
+    with peak_growth(_coreapp_pid(stack)) as growth:
         sent = [
-            net_api.post(
+            api.post(
                 "/v1/messages",
                 json={
                     "to": new_user(),
@@ -63,41 +64,41 @@ def test_a_large_document_to_several_numbers_streams_and_is_delivered(
         assert all(answer.status_code == 201 for answer in sent), [a.text for a in sent]
         ids = {answer.json()["messages"][0]["id"] for answer in sent}
         for message_id in ids:
-            wait_status(net_receiver, message_id, "delivered", DELIVERY_TIMEOUT_S)
+            wait_status(receiver, message_id, "delivered", DELIVERY_TIMEOUT_S)
     assert growth.mib < MEMORY_BOUND_MIB, str(growth)
     network_ids = {
-        m["body"]["document"]["id"] for m in net_sandbox.received()["messages"] if m["client_id"] in ids
+        m["body"]["document"]["id"] for m in sandbox.received()["messages"] if m["client_id"] in ids
     }
     assert len(network_ids) == 1, f"uploaded once for the {RECIPIENTS} sends, not {len(network_ids)} times"
 
 
 def test_a_large_inbound_document_streams_into_the_store(
-    net_stack: Stack, net_api: httpx.Client, net_sandbox: Sandbox, net_receiver: Receiver
+    stack: Stack, api: httpx.Client, sandbox: Sandbox, receiver: Receiver
 ) -> None:
     document, user = _document(DOCUMENT_BYTES), new_user()
-    net_sandbox.inbound(
+    sandbox.inbound(
         {
             "from": user,
             "type": "document",
             "document": {"mime_type": "application/pdf", "data": base64.b64encode(document).decode()},
         }
     )
-    (message,) = eventually(lambda: net_receiver.messages_from(user), timeout=60, what="the inbound document")
-    with peak_growth(_coreapp_pid(net_stack)) as growth:
-        fetched = net_api.get(f"/v1/media/{message['document']['id']}", timeout=DELIVERY_TIMEOUT_S)
+    message = eventually(lambda: receiver.messages_from(user), timeout=60, what="the inbound document")[0]
+    with peak_growth(_coreapp_pid(stack)) as growth:
+        fetched = api.get(f"/v1/media/{message['document']['id']}", timeout=DELIVERY_TIMEOUT_S)
     assert fetched.status_code == 200, fetched.text
     assert hashlib.sha256(fetched.content).digest() == hashlib.sha256(document).digest()
     assert growth.mib < MEMORY_BOUND_MIB, str(growth)
 
 
 def test_inbound_media_over_its_type_limit_is_not_stored(
-    net_api: httpx.Client, net_sandbox: Sandbox, net_receiver: Receiver
+    api: httpx.Client, sandbox: Sandbox, receiver: Receiver
 ) -> None:
     """An image may be 5 MB (contract §6); the network offering more is refused, not downloaded."""
     user = new_user()
     image = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(6 * MIB)).decode()
-    net_sandbox.inbound({"from": user, "type": "image", "image": {"mime_type": "image/png", "data": image}})
-    (message,) = eventually(lambda: net_receiver.messages_from(user), timeout=60, what="the inbound image")
-    fetched = net_api.get(f"/v1/media/{message['image']['id']}")
+    sandbox.inbound({"from": user, "type": "image", "image": {"mime_type": "image/png", "data": image}})
+    message = eventually(lambda: receiver.messages_from(user), timeout=60, what="the inbound image")[0]
+    fetched = api.get(f"/v1/media/{message['image']['id']}")
     assert fetched.status_code >= 400
     assert "5242880" in fetched.text, fetched.text

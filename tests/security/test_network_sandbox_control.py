@@ -30,19 +30,17 @@ CALLS = [
 )
 @pytest.mark.parametrize(("method", "path", "body"), CALLS, ids=[f"{m} {p}" for m, p, _ in CALLS])
 def test_control_calls_need_the_control_token(
-    net_stack: Stack, authorization: str | None, method: str, path: str, body: dict[str, object] | None
+    stack: Stack, authorization: str | None, method: str, path: str, body: dict[str, object] | None
 ) -> None:
     headers = {"Authorization": authorization} if authorization else {}
     answer = httpx.request(
-        method, net_stack.components["sandbox"].url + path, json=body, headers=headers, timeout=10
+        method, stack.components["sandbox"].url + path, json=body, headers=headers, timeout=10
     )
     assert answer.status_code == 401, answer.text
     assert "WABIZ_SANDBOX_CONTROL_TOKEN" in answer.json()["error"]
 
 
-def test_with_the_token_the_control_api_works_and_health_stays_open(
-    net_stack: Stack, net_sandbox: Sandbox
-) -> None:
-    assert net_sandbox.get("/control/config").json()["failure_rate"] == 0, "the refused PATCH changed nothing"
-    assert net_sandbox.inbound({"from": new_user(), "type": "text", "text": {"body": "hi"}})
-    assert httpx.get(net_stack.components["sandbox"].url + "/healthz", timeout=10).status_code == 200
+def test_with_the_token_the_control_api_works_and_health_stays_open(stack: Stack, sandbox: Sandbox) -> None:
+    assert sandbox.get("/control/config").json()["failure_rate"] == 0, "the refused PATCH changed nothing"
+    assert sandbox.inbound({"from": new_user(), "type": "text", "text": {"body": "hi"}})
+    assert httpx.get(stack.components["sandbox"].url + "/healthz", timeout=10).status_code == 200

@@ -31,8 +31,8 @@ def _endpoint(stack: Stack, component: str) -> tuple[str, int]:
 
 
 @pytest.mark.parametrize("component", ["webapp", "coreapp-0"])
-def test_a_declared_oversize_body_is_refused_unread(net_stack: Stack, component: str) -> None:
-    url, pid = _endpoint(net_stack, component)
+def test_a_declared_oversize_body_is_refused_unread(stack: Stack, component: str) -> None:
+    url, pid = _endpoint(stack, component)
     with peak_growth(pid) as growth:
         answer = asyncio.run(post_streaming(url, {"Content-Type": "application/json"}, HOSTILE_BYTES))
     assert answer.status == 413, answer.body
@@ -41,8 +41,8 @@ def test_a_declared_oversize_body_is_refused_unread(net_stack: Stack, component:
 
 
 @pytest.mark.parametrize("component", ["webapp", "coreapp-0"])
-def test_a_streamed_oversize_body_is_cut_off(net_stack: Stack, component: str) -> None:
-    url, pid = _endpoint(net_stack, component)
+def test_a_streamed_oversize_body_is_cut_off(stack: Stack, component: str) -> None:
+    url, pid = _endpoint(stack, component)
     headers = {"Content-Type": "application/json"} | FAKE_SIGNATURE
     with peak_growth(pid) as growth:
         answer = asyncio.run(post_streaming(url, headers, HOSTILE_BYTES, chunked=True))
@@ -51,8 +51,8 @@ def test_a_streamed_oversize_body_is_cut_off(net_stack: Stack, component: str) -
     assert growth.mib < MEMORY_BOUND_MIB, str(growth)
 
 
-def test_an_unsigned_post_is_refused_before_its_body_is_read(net_stack: Stack) -> None:
+def test_an_unsigned_post_is_refused_before_its_body_is_read(stack: Stack) -> None:
     """Headers only, the body never sent: an answer at all proves the body was not waited for."""
-    url, _ = _endpoint(net_stack, "webapp")
+    url, _ = _endpoint(stack, "webapp")
     status = asyncio.run(headers_only(url, {"Content-Type": "application/json"}, declared=1024))
     assert status == 401

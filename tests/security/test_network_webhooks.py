@@ -24,8 +24,9 @@ import pytest
 from aiohttp import web
 from pydantic import ValidationError
 
-from tests.stack.conftest import wait_settings_applied
-from tests.stack.helpers import Receiver, Sandbox, eventually, new_user
+from tests.stack.helpers import Receiver, Sandbox, new_user
+from tests.stack.shared import wait_settings_applied
+from tests.tooling.waiting import eventually
 from wabiz.coreapp.webhook_client import WebhookClient
 from wabiz.kit.config import CommonConfig
 from wabiz.kit.webhook_guard import TargetPolicy, parse_networks, url_refusal
@@ -96,17 +97,17 @@ async def test_names_are_judged_by_what_they_resolve_to() -> None:
         "http://0.0.0.0:9093/webhook",
     ],
 )
-def test_a_webhook_at_an_internal_address_is_refused_when_set(net_api: httpx.Client, url: str) -> None:
-    answer = net_api.patch("/v1/settings/application", json={"webhooks": {"url": url}})
+def test_a_webhook_at_an_internal_address_is_refused_when_set(api: httpx.Client, url: str) -> None:
+    answer = api.patch("/v1/settings/application", json={"webhooks": {"url": url}})
     assert answer.status_code == 400, answer.text
     error = answer.json()["errors"][0]
     assert error["code"] == 1009 and "webhooks.url" in error["details"], error
 
 
 @pytest.mark.xdist_group("network")
-def test_the_allowed_receiver_is_accepted(net_stack: Stack, net_api: httpx.Client) -> None:
-    receiver = net_stack.components["webhook_receiver"].url + "/webhook"
-    answer = net_api.patch("/v1/settings/application", json={"webhooks": {"url": receiver}})
+def test_the_allowed_receiver_is_accepted(stack: Stack, api: httpx.Client) -> None:
+    receiver_url = stack.components["webhook_receiver"].url + "/webhook"
+    answer = api.patch("/v1/settings/application", json={"webhooks": {"url": receiver_url}})
     assert answer.status_code == 200, answer.text
 
 
@@ -158,22 +159,22 @@ def _last_errors(stack: Stack, user: str) -> list[str]:
 
 @pytest.mark.xdist_group("network")
 def test_a_stored_internal_webhook_is_refused_at_delivery_and_nothing_is_lost(
-    net_stack: Stack, net_api: httpx.Client, net_sandbox: Sandbox, net_receiver: Receiver
+    stack: Stack, api: httpx.Client, sandbox: Sandbox, receiver: Receiver
 ) -> None:
-    receiver = net_stack.components["webhook_receiver"].url + "/webhook"
+    receiver_url = stack.components["webhook_receiver"].url + "/webhook"
     user = new_user()
     with _listening_on("127.0.0.2") as (internal, seen):
         try:
-            _store_webhook_url(net_stack, internal)
-            net_sandbox.inbound({"from": user, "type": "text", "text": {"body": "to where?"}})
-            errors = eventually(lambda: _last_errors(net_stack, user), timeout=30, what="a refused delivery")
+            _store_webhook_url(stack, internal)
+            sandbox.inbound({"from": user, "type": "text", "text": {"body": "to where?"}})
+            errors = eventually(lambda: _last_errors(stack, user), timeout=30, what="a refused delivery")
             assert "127.0.0.2 is loopback" in errors[0], errors
             time.sleep(1)  # a retry or two more
             assert seen == [], "the CoreApp posted to an internal address"
         finally:
-            _store_webhook_url(net_stack, receiver)
-    eventually(lambda: net_receiver.messages_from(user), timeout=30, what="the callback, once allowed")
-    delivered = [c for c in net_receiver.callbacks() if user in json.dumps(c["body"])]
+            _store_webhook_url(stack, receiver_url)
+    eventually(lambda: receiver.messages_from(user), timeout=30, what="the callback, once allowed")
+    delivered = [c for c in receiver.callbacks() if user in json.dumps(c["body"])]
     assert all(c["signature_valid"] is True for c in delivered), "signed with the stack's generated secret"
 
 

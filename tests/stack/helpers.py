@@ -5,14 +5,13 @@ from __future__ import annotations
 import itertools
 import threading
 import time
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 
+from tests.tooling.waiting import eventually
 from wabiz.local.stack import Stack
 
-T = TypeVar("T")
 ADMIN_PASSWORD = "Adm1n-Passw0rd!"
 
 # Unique WhatsApp users per test: 8–15 digits, not ending in 0000 (the sandbox's rule).
@@ -21,18 +20,6 @@ _numbers = itertools.count(1)
 
 def new_user() -> str:
     return f"1631555{next(_numbers):04d}1"
-
-
-def eventually(check: Callable[[], T | None], timeout: float, interval: float = 0.1, what: str = "") -> T:
-    """Poll until `check` returns something truthy; fail with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(interval)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what or check}; last value: {last!r}")
 
 
 def login(base_url: str, username: str, password: str, new_password: str | None = None) -> str:
@@ -70,6 +57,9 @@ class Receiver(httpx.Client):
             for message in callback["body"].get("messages", [])
             if message["from"] == wa_id
         ]
+
+    def clear(self) -> None:
+        self.delete("/received").raise_for_status()
 
     def fail_next(self, count: int, status: int = 500, match: str | None = None) -> None:
         plan = {"count": count, "status": status, "match": match}

@@ -20,8 +20,8 @@ from schemathesis import APIOperation, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
-from tests.stack.conftest import start_stack, stop_stack
 from tests.stack.helpers import ADMIN_PASSWORD, login
+from tests.stack.shared import start_stack, stop_stack
 from wabiz.local.stack import Stack
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]

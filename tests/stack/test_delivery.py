@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import itertools
 
-import httpx
 import psycopg
 
-from tests.stack.conftest import TEST_SETTINGS
-from tests.stack.helpers import Receiver, Sandbox, eventually, new_user
+from tests.stack.helpers import Receiver, Sandbox, new_user
+from tests.stack.shared import TEST_SETTINGS, pending_callbacks
+from tests.tooling.waiting import eventually
 from wabiz.local.stack import Stack
-
-
-def pending_callbacks(stack: Stack) -> int:
-    dsn = stack.postgres.dsn()
-    with psycopg.connect(dsn) as conn:
-        row = conn.execute("SELECT count(*) FROM callbacks").fetchone()
-    return int(row[0]) if row else 0
 
 
 def failed_attempts(stack: Stack) -> int:
@@ -31,9 +24,8 @@ def wait_quiet(stack: Stack) -> None:
 
 
 def test_webhook_failing_three_times_gets_every_callback_with_linear_backoff(
-    stack: Stack, api: httpx.Client, sandbox: Sandbox, receiver: Receiver
+    stack: Stack, sandbox: Sandbox, receiver: Receiver
 ) -> None:
-    wait_quiet(stack)
     user = new_user()
     receiver.fail_next(3, status=500, match=user)
     wamid = sandbox.inbound({"from": user, "type": "text", "text": {"body": "retry me"}})
@@ -42,18 +34,22 @@ def test_webhook_failing_three_times_gets_every_callback_with_linear_backoff(
     attempts = [
         c for c in receiver.callbacks() if any(m.get("id") == wamid for m in c["body"].get("messages", []))
     ]
-    assert [c.get("answered", 200) for c in attempts] == [500, 500, 500, 200]
-    gaps = [later["received_at"] - earlier["received_at"] for earlier, later in itertools.pairwise(attempts)]
+    answered = [c.get("answered", 200) for c in attempts]
+    assert answered[:4] == [500, 500, 500, 200], answered
+    assert set(answered[4:]) <= {200}, "after the success only duplicates of it (at least once)"
+    received = [c["received_at"] for c in attempts[:4]]
     step = TEST_SETTINGS["callback_backoff_delay_ms"] / 1000
-    for number, gap in enumerate(gaps, start=1):
-        # Delay n = n × step; allow the delivery loop's polling slack on top.
-        assert number * step * 0.9 <= gap <= number * step + 0.8, (number, gaps)
+    for number, (earlier, later) in enumerate(itertools.pairwise(received), start=1):
+        # The n-th retry is scheduled n × step after the failure was answered: never sooner. Later
+        # only by the delivery loop's polling and the machine's load: no upper bound per gap.
+        assert later - earlier >= number * step * 0.9, (number, received)
+    # The configured step, not the production default (3 s: 18 s for the three), however slow the machine.
+    assert received[-1] - received[0] < 6 * step + 10, received
 
 
 def test_kill_9_coreapp_with_pending_callbacks_loses_nothing(
-    stack: Stack, api: httpx.Client, sandbox: Sandbox, receiver: Receiver
+    stack: Stack, sandbox: Sandbox, receiver: Receiver
 ) -> None:
-    wait_quiet(stack)
     users = [new_user() for _ in range(20)]
     receiver.fail_next(100_000, status=503)
     try:
@@ -70,7 +66,6 @@ def test_kill_9_coreapp_with_pending_callbacks_loses_nothing(
 
 
 def test_webhook_server_restart_loses_nothing(stack: Stack, sandbox: Sandbox, receiver: Receiver) -> None:
-    wait_quiet(stack)
     stack.components["webhook_receiver"].kill()
     users = [new_user() for _ in range(5)]
     for user in users:

@@ -15,17 +15,9 @@ import httpx
 import psycopg
 import pytest
 
-from tests.stack.conftest import admin_client, start_stack, stop_stack
-from tests.stack.helpers import (
-    ADMIN_PASSWORD,
-    Load,
-    Receiver,
-    Sandbox,
-    assert_all_delivered,
-    delivered_ids,
-    eventually,
-    login,
-)
+from tests.stack.helpers import ADMIN_PASSWORD, Load, Receiver, Sandbox, assert_all_delivered, delivered_ids
+from tests.stack.shared import SharedStack, shared_stack
+from tests.tooling.waiting import eventually
 from wabiz.kit.sharding import shard_of
 from wabiz.local.stack import BUSINESS_CC, BUSINESS_NUMBER, Stack
 
@@ -37,35 +29,12 @@ RECIPIENTS = [f"1555{n:06d}1" for n in range(40)]
 
 
 @pytest.fixture(scope="module")
-def ha(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("ha"), shards=2, coreapps=3)
-    yield running
-    stop_stack(running)
-
-
-@pytest.fixture(scope="module")
-def ha_token(ha: Stack) -> str:
-    return login(ha.components["webapp"].url, "admin", "secret", new_password=ADMIN_PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def ha_api(ha: Stack, ha_token: str) -> Iterator[httpx.Client]:
-    client = admin_client(ha, ha_token)
-    yield client
-    client.close()
-
-
-@pytest.fixture(scope="module")
-def ha_sandbox(ha: Stack) -> Iterator[Sandbox]:
-    with Sandbox.of(ha) as client:
-        client.patch("/control/config", json={"enforce_window": False}).raise_for_status()
-        yield client
-
-
-@pytest.fixture(scope="module")
-def ha_receiver(ha: Stack) -> Iterator[Receiver]:
-    with Receiver(ha.components["webhook_receiver"].url) as client:
-        yield client
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedStack]:
+    """This module's stack, in place of the tier's: 3 CoreApps for 2 shards, any user may be sent to."""
+    with shared_stack(
+        tmp_path_factory.mktemp("ha"), sandbox={"enforce_window": False}, shards=2, coreapps=3
+    ) as started:
+        yield started
 
 
 def leases(stack: Stack) -> dict[str, str]:
@@ -92,103 +61,103 @@ def start_load(stack: Stack, token: str) -> Load:
 
 
 def test_shards_spread_over_nodes_and_sends_are_routed(
-    ha: Stack, ha_api: httpx.Client, ha_token: str, ha_sandbox: Sandbox, ha_receiver: Receiver
+    stack: Stack, api: httpx.Client, fresh: SharedStack, sandbox: Sandbox, receiver: Receiver
 ) -> None:
-    held = eventually(lambda: balanced(ha, 2), timeout=20, what="both shards owned by different nodes")
+    held = eventually(lambda: balanced(stack, 2), timeout=20, what="both shards owned by different nodes")
     assert held["shard:0"] != held["shard:1"]
-    support = ha_api.get("/v1/support").json()["support"]
+    support = api.get("/v1/support").json()["support"]
     assert {lease["name"] for lease in support["leases"]} >= {"master", "shard:0", "shard:1"}
-    health = ha_api.get("/v1/health").json()["health"]
+    health = api.get("/v1/health").json()["health"]
     assert len(health) == 3
     assert sorted(node["role"] for node in health.values()).count("primary_master") == 1
     assert {shard_of(r, 2) for r in RECIPIENTS} == {0, 1}
-    load = start_load(ha, ha_token)
+    load = start_load(stack, fresh.token)
     eventually(lambda: len(load.acked) >= 40, timeout=30, what="40 acknowledged sends")
     load.stop()
-    assert_all_delivered(ha_receiver, ha_sandbox, set(load.acked))
+    assert_all_delivered(receiver, sandbox, set(load.acked))
 
 
 def test_standby_takes_over_after_kill_9_and_nothing_is_lost(
-    ha: Stack, ha_api: httpx.Client, ha_token: str, ha_sandbox: Sandbox, ha_receiver: Receiver
+    stack: Stack, fresh: SharedStack, sandbox: Sandbox, receiver: Receiver
 ) -> None:
-    owner = eventually(lambda: balanced(ha, 2), timeout=20, what="balanced shards")["shard:0"]
-    duplicates_before = ha_sandbox.received()["duplicates"]
-    load = start_load(ha, ha_token)
+    owner = eventually(lambda: balanced(stack, 2), timeout=20, what="balanced shards")["shard:0"]
+    duplicates_before = sandbox.received()["duplicates"]
+    load = start_load(stack, fresh.token)
     eventually(lambda: len(load.acked) >= 20, timeout=30, what="load running")
-    ha.components[owner].kill()
+    stack.components[owner].kill()
     killed_at = time.monotonic()
     new_owner = eventually(
-        lambda: (holder := leases(ha).get("shard:0")) not in (None, owner) and holder,
+        lambda: (holder := leases(stack).get("shard:0")) not in (None, owner) and holder,
         timeout=FAILOVER_BOUND_S,
         what="another node holding shard 0",
     )
 
     def after_kill() -> set[str]:
         sent = {i for i, (to, at) in load.acked.items() if at > killed_at and shard_of(to, 2) == 0}
-        return sent & delivered_ids(ha_receiver)
+        return sent & delivered_ids(receiver)
 
     eventually(after_kill, timeout=FAILOVER_BOUND_S, what="a shard-0 message sent after the kill delivered")
     takeover = time.monotonic() - killed_at
     print(f"failover: shard 0 served again {takeover:.1f}s after kill -9 of {owner}")
     load.stop()
-    ha.restart(owner)
+    stack.restart(owner)
     assert new_owner != owner
     assert takeover < FAILOVER_BOUND_S
-    assert_all_delivered(ha_receiver, ha_sandbox, set(load.acked))
-    assert ha_sandbox.received()["duplicates"] - duplicates_before <= DUPLICATES_PER_KILL
+    assert_all_delivered(receiver, sandbox, set(load.acked))
+    assert sandbox.received()["duplicates"] - duplicates_before <= DUPLICATES_PER_KILL
 
 
-def test_master_is_re_elected(ha: Stack, ha_api: httpx.Client) -> None:
-    master = eventually(lambda: leases(ha).get("master"), timeout=20, what="a master")
-    ha.components[master].kill()
+def test_master_is_re_elected(stack: Stack) -> None:
+    master = eventually(lambda: leases(stack).get("master"), timeout=20, what="a master")
+    stack.components[master].kill()
     successor = eventually(
-        lambda: (holder := leases(ha).get("master")) not in (None, master) and holder,
+        lambda: (holder := leases(stack).get("master")) not in (None, master) and holder,
         timeout=FAILOVER_BOUND_S,
         what="a new master",
     )
-    ha.restart(master)
+    stack.restart(master)
     assert successor != master
 
 
 def test_live_shard_count_change(
-    ha: Stack, ha_api: httpx.Client, ha_token: str, ha_sandbox: Sandbox, ha_receiver: Receiver
+    stack: Stack, api: httpx.Client, fresh: SharedStack, sandbox: Sandbox, receiver: Receiver
 ) -> None:
     body = {"cc": BUSINESS_CC, "phone_number": BUSINESS_NUMBER}
-    assert ha_api.post("/v1/account/shards", json=body | {"shards": 4}).status_code == 201
-    try:
-        assert ha_api.get("/v1/account/shards").json()["account"]["shards"] == 4
-        eventually(lambda: balanced(ha, 4), timeout=20, what="four shards owned")
-        load = start_load(ha, ha_token)
-        eventually(lambda: len(load.acked) >= 40, timeout=30, what="sends on four shards")
-        load.stop()
-        assert_all_delivered(ha_receiver, ha_sandbox, set(load.acked))
-    finally:
-        assert ha_api.post("/v1/account/shards", json=body | {"shards": 2}).status_code == 201
-    eventually(lambda: balanced(ha, 2) and "shard:3" not in leases(ha), timeout=20, what="back to two shards")
+    assert api.post("/v1/account/shards", json=body | {"shards": 4}).status_code == 201
+    assert api.get("/v1/account/shards").json()["account"]["shards"] == 4
+    eventually(lambda: balanced(stack, 4), timeout=20, what="four shards owned")
+    load = start_load(stack, fresh.token)
+    eventually(lambda: len(load.acked) >= 40, timeout=30, what="sends on four shards")
+    load.stop()
+    assert_all_delivered(receiver, sandbox, set(load.acked))
+    assert api.post("/v1/account/shards", json=body | {"shards": 2}).status_code == 201
+    eventually(
+        lambda: balanced(stack, 2) and "shard:3" not in leases(stack), timeout=20, what="back to two shards"
+    )
 
 
 def test_postgres_restart_loses_nothing(
-    ha: Stack, ha_api: httpx.Client, ha_token: str, ha_sandbox: Sandbox, ha_receiver: Receiver
+    stack: Stack, fresh: SharedStack, sandbox: Sandbox, receiver: Receiver
 ) -> None:
-    eventually(lambda: balanced(ha, 2), timeout=20, what="balanced shards")
-    load = start_load(ha, ha_token)
+    eventually(lambda: balanced(stack, 2), timeout=20, what="balanced shards")
+    load = start_load(stack, fresh.token)
     eventually(lambda: len(load.acked) >= 20, timeout=30, what="load running")
-    ha.postgres.stop()
-    ha.postgres.start()
+    stack.postgres.stop()
+    stack.postgres.start()
     acked_at_restart = len(load.acked)
     eventually(lambda: len(load.acked) >= acked_at_restart + 20, timeout=60, what="sends accepted again")
     load.stop()
-    assert_all_delivered(ha_receiver, ha_sandbox, set(load.acked), timeout=90)
+    assert_all_delivered(receiver, sandbox, set(load.acked), timeout=90)
 
 
-def test_operator_webapp_calls(ha: Stack, ha_api: httpx.Client) -> None:
+def test_operator_webapp_calls(stack: Stack, api: httpx.Client) -> None:
     """The operator's calls into a real WebApp: webhook settings applied once, then in sync; shard
     count changed through the shard API; one admin login for all of it, renewed when revoked."""
     from wabiz_operator.spec import WebhooksSpec
     from wabiz_operator.webapp_api import AdminSessions, apply_shards, configure_webhooks
 
-    url = ha.components["webapp"].url
-    receiver_url = ha.components["webhook_receiver"].url + "/webhook"
+    url = stack.components["webapp"].url
+    receiver_url = stack.components["webhook_receiver"].url + "/webhook"
     webhooks = WebhooksSpec.model_validate(
         {"url": receiver_url, "maxConcurrentRequests": 12, "statuses": {"sent": True}}
     )
@@ -211,9 +180,8 @@ def test_operator_webapp_calls(ha: Stack, ha_api: httpx.Client) -> None:
             await sessions.close()
 
     reasons, logins = asyncio.run(scenario())
-    live = ha_api.get("/v1/settings/application").json()["settings"]["application"]["webhooks"]
-    ha_api.patch("/v1/settings/application", json={"webhooks": {"max_concurrent_requests": 6}})
+    live = api.get("/v1/settings/application").json()["settings"]["application"]["webhooks"]
     assert reasons == ["Applied", "InSync", "Applied", "Applied", "InSync"]
     assert logins == 1, "one admin token for every call, never a login per pass"
     assert live["max_concurrent_requests"] == 12
-    assert ha_api.get("/v1/account/shards").json()["account"]["shards"] == 2
+    assert api.get("/v1/account/shards").json()["account"]["shards"] == 2

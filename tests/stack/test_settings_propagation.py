@@ -8,58 +8,53 @@ No CoreApp's periodic settings poll is waited for: that wait is what the test wo
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from tests.stack.conftest import admin_client, start_stack, stop_stack
-from tests.stack.helpers import ADMIN_PASSWORD, Receiver, Sandbox, eventually, login, new_user
+from tests.stack.helpers import Receiver, Sandbox, new_user
+from tests.stack.shared import SharedStack, shared_stack
+from tests.tooling.waiting import eventually
 from wabiz.local.stack import Stack
 
 ROUNDS = 10
 
 
 @pytest.fixture(scope="module")
-def four(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("four"), shards=2, coreapps=4)
-    yield running
-    stop_stack(running)
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SharedStack]:
+    """This module's stack, in place of the tier's: four CoreApps for two shards."""
+    with shared_stack(tmp_path_factory.mktemp("four"), shards=2, coreapps=4) as started:
+        yield started
 
 
-def test_an_inbound_message_right_after_a_webhook_change_reaches_the_new_url(four: Stack) -> None:
-    token = login(four.components["webapp"].url, "admin", "secret", new_password=ADMIN_PASSWORD)
-    base = four.components["webhook_receiver"].url
-    with (
-        contextlib.closing(admin_client(four, token)) as api,  # used already: not a context itself
-        Sandbox.of(four) as sandbox,
-        Receiver(base) as receiver,
-    ):
-        for round_ in range(ROUNDS):
-            path = "/webhook" if round_ % 2 == 0 else "/"
-            answer = api.patch("/v1/settings/application", json={"webhooks": {"url": base + path}})
-            assert answer.status_code == 200, answer.text
-            user = new_user()
-            sandbox.inbound({"from": user, "type": "text", "text": {"body": f"round {round_}"}})
-            callbacks = eventually(
-                lambda user=user: [
-                    c
-                    for c in receiver.callbacks()
-                    if any(m["from"] == user for m in c["body"].get("messages", []))
-                ],
-                timeout=20,
-                what=f"the inbound message of round {round_}",
-            )
-            paths = {c["path"] for c in callbacks}  # at least once: a repeat goes to the same URL
-            assert paths == {path}, f"round {round_}: delivered to the URL before the PATCH"
+def test_an_inbound_message_right_after_a_webhook_change_reaches_the_new_url(
+    stack: Stack, api: httpx.Client, sandbox: Sandbox, receiver: Receiver
+) -> None:
+    base = stack.components["webhook_receiver"].url
+    for round_ in range(ROUNDS):
+        path = "/webhook" if round_ % 2 == 0 else "/"
+        answer = api.patch("/v1/settings/application", json={"webhooks": {"url": base + path}})
+        assert answer.status_code == 200, answer.text
+        user = new_user()
+        sandbox.inbound({"from": user, "type": "text", "text": {"body": f"round {round_}"}})
+        callbacks = eventually(
+            lambda user=user: [
+                c
+                for c in receiver.callbacks()
+                if any(m["from"] == user for m in c["body"].get("messages", []))
+            ],
+            timeout=20,
+            what=f"the inbound message of round {round_}",
+        )
+        paths = {c["path"] for c in callbacks}  # at least once: a repeat goes to the same URL
+        assert paths == {path}, f"round {round_}: delivered to the URL before the PATCH"
 
 
-def test_the_receiver_records_the_path(four: Stack) -> None:
+def test_the_receiver_records_the_path(stack: Stack, receiver: Receiver) -> None:
     """The test above relies on it: a callback posted to `/` and one to `/webhook` differ."""
-    base = four.components["webhook_receiver"].url
-    with Receiver(base) as receiver:
-        for path in ("/", "/webhook"):
-            httpx.post(base + path, json={"probe": path}, timeout=10)  # unsigned: refused, recorded
-        paths = {c["path"] for c in receiver.callbacks() if "probe" in c["body"]}
+    base = stack.components["webhook_receiver"].url
+    for path in ("/", "/webhook"):
+        httpx.post(base + path, json={"probe": path}, timeout=10)  # unsigned: refused, recorded
+    paths = {c["path"] for c in receiver.callbacks() if "probe" in c["body"]}
     assert paths == {"/", "/webhook"}

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import httpx
 
-from tests.stack.helpers import eventually, login
+from tests.stack.helpers import login
+from tests.tooling.waiting import eventually
 from wabiz.local.ports import pick
 
 NEW_PASSWORD = "Up-Test-Pass1!"

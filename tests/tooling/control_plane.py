@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from tests.tooling.certs import make_pki
+from tests.tooling.waiting import eventually
 from wabiz.local.ports import pick
 
 TOOLING = Path(__file__).parent
@@ -202,18 +203,19 @@ class ControlPlane:
         )
 
     def wait_ready(self, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             for name, process in self.processes.items():
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited early:\n{self.log_tail(name)}")
-            if (
+            return (
                 self.kubeconfig.exists()
                 and self.kubectl("get", "--raw", "/readyz", check=False).returncode == 0
-            ):
-                return
-            time.sleep(0.3)
-        raise RuntimeError(f"kube-apiserver not ready after {timeout}s:\n{self.log_tail('kube-apiserver')}")
+            )
+
+        try:
+            eventually(ready, timeout=timeout, interval=0.3, what="kube-apiserver to be ready")
+        except AssertionError as exc:
+            raise RuntimeError(f"{exc}:\n{self.log_tail('kube-apiserver')}") from exc
 
     def add_nodes(self, nodes: list[dict[str, Any]]) -> None:
         documents = [

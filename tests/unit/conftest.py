@@ -1,28 +1,28 @@
-"""Fixtures shared by unit tests: the WebApp on a fresh database, an admin session, an HTTP client.
-
-A module that needs another configuration (test_webapp_media.py) overrides `run` locally.
-"""
+"""The unit tier is pure: no server, no subprocess. A test that asks for PostgreSQL or S3 fails
+here with where to put it instead (tests/db)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
 
-from tests.unit.webapp_harness import Running, admin_headers, running, webapp_config
+SERVER_FIXTURES = ("postgres", "template_database", "database_url", "s3")
 
 
-@pytest.fixture
-async def run(database_url: str, tmp_path: Path) -> AsyncIterator[Running]:
-    async with running(webapp_config(database_url, tmp_path)) as started:
-        yield started
+def _refused(name: str) -> Callable[[pytest.FixtureRequest], None]:
+    @pytest.fixture(name=name)
+    def refuse(request: pytest.FixtureRequest) -> None:
+        pytest.fail(
+            f"{request.node.nodeid} asks for `{name}`: tests/unit runs without a server;"
+            " a test that needs PostgreSQL or S3 belongs in tests/db"
+        )
+
+    return refuse
 
 
-@pytest.fixture
-async def headers(run: Running) -> dict[str, str]:
-    return await admin_headers(run.client)
+postgres, template_database, database_url, s3 = (_refused(name) for name in SERVER_FIXTURES)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from tests.unit.recording_server import RecordingServer, recording_server
+from tests.tooling.recording_server import RecordingServer, recording_server
 from wabiz.gateway.base import UpstreamError
 from wabiz.gateway.cloud import CloudApiGateway, error_from
 from wabiz.gateway.sandbox import SandboxGateway

@@ -6,11 +6,10 @@ same event loop, which keeps the raw bytes so the signature can be checked as th
 
 from __future__ import annotations
 
-import asyncio
 import base64
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import orjson
@@ -18,6 +17,7 @@ import pytest
 from aiohttp import web
 from pydantic import SecretStr
 
+from tests.tooling.waiting import eventually_async
 from wabiz.kit.signing import HEADER, verify
 from wabiz.sandbox.app import create_app
 from wabiz.sandbox.config import SandboxConfig
@@ -29,7 +29,6 @@ CONTROL_TOKEN = "control-token-for-the-sandbox-tests"
 BUSINESS = "15550001234"
 USER = "16315551181"
 NOT_A_USER = "16315550000"
-T = TypeVar("T")
 
 
 @dataclass
@@ -55,16 +54,6 @@ class Hook:
 
 def template(name: str, code: str = "en_US") -> dict[str, Any]:
     return {"type": "template", "template": {"name": name, "language": {"code": code}}}
-
-
-async def eventually(check: Callable[[], T], within: float = 5.0) -> T:
-    """Poll `check` until it returns something truthy, letting the sandbox's timers run meanwhile."""
-    deadline = asyncio.get_running_loop().time() + within
-    while not (result := check()):
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"timed out after {within}s; last value: {result!r}")
-        await asyncio.sleep(0.01)
-    return result
 
 
 @pytest.fixture
@@ -136,7 +125,9 @@ async def inbound(client: httpx.AsyncClient, message: dict[str, Any]) -> httpx.R
 
 
 async def final_status(hook: Hook, wamid: str, wanted: str) -> dict[str, Any]:
-    statuses = await eventually(lambda: [s for s in hook.statuses(wamid) if s["status"] == wanted])
+    statuses = await eventually_async(
+        lambda: [s for s in hook.statuses(wamid) if s["status"] == wanted], what=f"a {wanted} status"
+    )
     return statuses[0]
 
 
@@ -206,7 +197,7 @@ async def test_inbound_message_is_a_signed_webhook(sandbox: httpx.AsyncClient, h
     )
     assert answer.status_code == 200
     wamid = answer.json()["id"]
-    await eventually(hook.messages)
+    await eventually_async(hook.messages, what="the inbound message at the hook")
     raw, signature = hook.posts[0]
     assert verify(APP_SECRET, raw, signature)
     body = orjson.loads(raw)
@@ -284,7 +275,9 @@ async def test_failure_rate_is_seeded(sandbox: httpx.AsyncClient, hook: Hook) ->
     def outcomes(wamids: list[str]) -> list[str]:
         return [hook.statuses(w)[0]["status"] for w in wamids]
 
-    await eventually(lambda: all(hook.statuses(w) for w in first + second))
+    await eventually_async(
+        lambda: all(hook.statuses(w) for w in first + second), what="a status of every send"
+    )
     assert outcomes(first) == outcomes(second)
     assert "failed" in outcomes(first)
     assert "sent" in outcomes(first)
@@ -295,7 +288,9 @@ async def test_failure_rate_is_seeded(sandbox: httpx.AsyncClient, hook: Hook) ->
 async def test_statuses_are_batched_into_few_posts(sandbox: httpx.AsyncClient, hook: Hook) -> None:
     await sandbox.patch("/control/config", json={"enforce_window": False})
     wamids = [await send(sandbox, USER) for _ in range(100)]
-    await eventually(lambda: all(len(hook.statuses(w)) == 3 for w in wamids))
+    await eventually_async(
+        lambda: all(len(hook.statuses(w)) == 3 for w in wamids), what="three statuses per send"
+    )
     assert len(hook.posts) < 100, "300 statuses travel in far fewer POSTs"
     assert all(verify(APP_SECRET, raw, signature) for raw, signature in hook.posts)
 
@@ -303,7 +298,7 @@ async def test_statuses_are_batched_into_few_posts(sandbox: httpx.AsyncClient, h
 async def test_failed_posts_are_retried(sandbox: httpx.AsyncClient, hook: Hook) -> None:
     hook.fail_next = 1
     await inbound(sandbox, {"from": USER, "type": "text", "text": {"body": "again"}})
-    await eventually(hook.messages)
+    await eventually_async(hook.messages, what="the inbound message, retried")
     assert hook.fail_next == 0
 
 
@@ -366,7 +361,9 @@ async def test_inbound_media_is_generated_or_given(sandbox: httpx.AsyncClient, h
     pdf = base64.b64encode(b"%PDF-1.4").decode()
     document = {"mime_type": "application/pdf", "data": pdf, "filename": "a.pdf"}
     await inbound(sandbox, {"from": USER, "type": "document", "document": document})
-    image, doc = await eventually(lambda: hook.messages() if len(hook.messages()) == 2 else None)
+    image, doc = await eventually_async(
+        lambda: hook.messages() if len(hook.messages()) == 2 else None, what="both media messages"
+    )
     assert image["image"]["caption"] == "look"
     png = await sandbox.get(f"/media-download/{image['image']['id']}", headers=AUTH)
     assert png.content.startswith(b"\x89PNG")
@@ -424,4 +421,4 @@ async def test_events_without_a_webhook_url_are_dropped(caplog: pytest.LogCaptur
         await register(client)
         answer = await inbound(client, {"from": USER, "type": "text", "text": {"body": "hi"}})
         assert answer.status_code == 200
-        await eventually(lambda: "no webhook_url configured" in caplog.text)
+        await eventually_async(lambda: "no webhook_url configured" in caplog.text, what="the warning logged")

@@ -3,10 +3,8 @@ webhooks reaching it over a real socket, signed with the secret both sides share
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import threading
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -15,6 +13,7 @@ import pytest
 import uvicorn
 from pydantic import SecretStr
 
+from tests.tooling.waiting import eventually, eventually_async
 from wabiz.kit.signing import HEADER, sign
 from wabiz.sandbox.app import create_app as create_sandbox
 from wabiz.sandbox.config import SandboxConfig
@@ -122,10 +121,8 @@ def served_receiver() -> Iterator[str]:
     )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "the receiver did not start"
-        time.sleep(0.01)
+    eventually(lambda: server.started or not thread.is_alive(), interval=0.01, what="the receiver to start")
+    assert server.started, "the receiver's thread ended before it started"
     yield f"http://127.0.0.1:{sock.getsockname()[1]}"
     server.should_exit = True
     thread.join(timeout=10)
@@ -149,11 +146,7 @@ async def test_sandbox_webhooks_verify_at_the_receiver(served_receiver: str) -> 
         await client.post(
             "/control/inbound", json={"from": "16315551181", "type": "text", "text": {"body": "hi"}}
         )
-        for _ in range(500):
-            recorded = await callbacks(receiver)
-            if recorded:
-                break
-            await asyncio.sleep(0.01)
+        recorded = await eventually_async(lambda: callbacks(receiver), what="the webhook at the receiver")
     assert recorded[0]["signature_valid"] is True
     assert recorded[0]["answered"] == 200
     assert recorded[0]["body"]["entry"][0]["changes"][0]["value"]["messages"][0]["text"] == {"body": "hi"}

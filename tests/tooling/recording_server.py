@@ -6,19 +6,15 @@ talks real HTTP over a real socket without any other process.
 
 from __future__ import annotations
 
-import asyncio
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import orjson
 from aiohttp import web
 
 from wabiz.local.ports import pick
-
-T = TypeVar("T")
 
 
 @dataclass
@@ -63,17 +59,3 @@ async def recording_server() -> AsyncIterator[RecordingServer]:
         yield server
     finally:
         await runner.cleanup()
-
-
-async def eventually(check: Callable[[], Any], within: float = 5.0, what: str = "") -> Any:
-    """Poll `check` (sync or async) until it returns something truthy, letting other tasks run."""
-    deadline = time.monotonic() + within
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = check()
-        if asyncio.iscoroutine(last):
-            last = await last
-        if last:
-            return last
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"timed out after {within}s waiting for {what or check}; last value: {last!r}")

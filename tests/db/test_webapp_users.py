@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.webapp_harness import (
+from tests.db.webapp_harness import (
     ADMIN_PASSWORD,
     Running,
     admin_headers,

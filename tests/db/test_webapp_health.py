@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.unit.webapp_harness import (
+from tests.db.webapp_harness import (
     API_KEY,
     Running,
     admin_headers,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.webapp_harness import (
+from tests.db.webapp_harness import (
     INTERNAL_TOKEN,
     Running,
     admin_headers,

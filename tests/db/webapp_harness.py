@@ -3,6 +3,8 @@
 The app runs in the test's event loop behind `httpx.ASGITransport` with its real lifespan; the
 fake CoreApp is a real aiohttp server on a loopback port, registered in `nodes` and `leases` the
 way a CoreApp registers itself, so routing and the internal client are exercised for real.
+The fixtures `run` and `headers` are this tier's (tests/db/conftest.py); a module that needs
+another configuration (test_webapp_media.py) overrides `run` locally.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import httpx
 import orjson
+import pytest
 from aiohttp import web
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -69,6 +72,17 @@ async def running(config: WebAppConfig) -> AsyncIterator[Running]:
         httpx.AsyncClient(transport=transport, base_url="http://webapp") as client,
     ):
         yield Running(app, client)
+
+
+@pytest.fixture
+async def run(database_url: str, tmp_path: Path) -> AsyncIterator[Running]:
+    async with running(webapp_config(database_url, tmp_path)) as started:
+        yield started
+
+
+@pytest.fixture
+async def headers(run: Running) -> dict[str, str]:
+    return await admin_headers(run.client)
 
 
 async def login(client: httpx.AsyncClient, username: str, password: str, **body: Any) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tests.unit.webapp_harness import (
+from tests.db.webapp_harness import (
     BUSINESS_CC,
     BUSINESS_NUMBER,
     INTERNAL_TOKEN,

@@ -23,7 +23,8 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import text
 
-from tests.unit.recording_server import RecordingServer, eventually, recording_server
+from tests.tooling.recording_server import RecordingServer, recording_server
+from tests.tooling.waiting import eventually_async
 from wabiz.coreapp.app import create_app
 from wabiz.coreapp.config import CoreAppConfig
 from wabiz.kit.db import make_engine, make_sessionmaker
@@ -74,7 +75,7 @@ class Stack:
 async def serving(app: FastAPI, port: int) -> AsyncIterator[None]:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     task = asyncio.create_task(server.serve())
-    await eventually(lambda: server.started or task.done(), what="uvicorn started")
+    await eventually_async(lambda: server.started or task.done(), what="uvicorn started")
     assert not task.done(), "the server did not start"
     try:
         yield
@@ -158,7 +159,7 @@ async def test_registration_then_a_text_comes_back_as_status_callbacks(stack: St
     await register(stack)
     assert (await stack.core.get("/internal/health")).json()["gateway_status"] == "connected"
     message_id = await stack.send(USER, text={"body": "hello"})
-    await eventually(lambda: len(stack.statuses(message_id)) == 3, what="sent, delivered, read")
+    await eventually_async(lambda: len(stack.statuses(message_id)) == 3, what="sent, delivered, read")
     statuses = stack.statuses(message_id)
     assert [s["status"] for s in statuses] == ["sent", "delivered", "read"]
     assert statuses[0]["recipient_id"] == USER
@@ -196,7 +197,7 @@ async def test_a_registration_finished_by_another_node_is_seen_by_the_next_send(
 async def test_a_recipient_without_whatsapp_fails_with_1013(stack: Stack) -> None:
     await register(stack)
     message_id = await stack.send(NOT_A_USER, text={"body": "hello"})
-    (failed,) = await eventually(lambda: stack.statuses(message_id), what="a failed status")
+    failed = (await eventually_async(lambda: stack.statuses(message_id), what="a failed status"))[0]
     assert failed["status"] == "failed"
     assert failed["errors"][0]["code"] == 1013
 
@@ -207,7 +208,9 @@ async def test_inbound_media_is_stored_and_can_be_marked_read(stack: Stack) -> N
         "/control/inbound", json={"from": USER, "type": "image", "image": {"caption": "look"}}
     )
     wamid = answer.json()["id"]
-    (callback,) = await eventually(lambda: [c for c in stack.callbacks() if "messages" in c], what="inbound")
+    callback = (
+        await eventually_async(lambda: [c for c in stack.callbacks() if "messages" in c], what="inbound")
+    )[0]
     (message,) = callback["messages"]
     assert (message["id"], message["from"], message["image"]["caption"]) == (wamid, USER, "look")
     media_id = message["image"]["id"]
