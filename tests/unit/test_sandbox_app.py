@@ -422,3 +422,31 @@ async def test_events_without_a_webhook_url_are_dropped(caplog: pytest.LogCaptur
         answer = await inbound(client, {"from": USER, "type": "text", "text": {"body": "hi"}})
         assert answer.status_code == 200
         await eventually_async(lambda: "no webhook_url configured" in caplog.text, what="the warning logged")
+
+
+async def test_stopping_emits_and_posts_what_is_still_due(hook: Hook) -> None:
+    """A sandbox replaced in a rolling upgrade still emits the statuses of the messages it took and
+    posts them, retries included, before it stops: the network loses no status."""
+    config = SandboxConfig(
+        token=SecretStr(TOKEN),
+        app_secret=SecretStr(APP_SECRET),
+        control_token=SecretStr(CONTROL_TOKEN),
+        webhook_url=hook.url,
+        sent_delay=0.2,
+        delivered_delay=0.4,
+        read_delay=0.6,
+        drain_seconds=10,
+    )
+    app = create_app(config)
+    hook.fail_next = 2  # the client is briefly unreachable too
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://sandbox",
+            headers={"Authorization": f"Bearer {CONTROL_TOKEN}"},
+        ) as client,
+    ):
+        await register(client)
+        wamid = await send(client, USER, type="template", template=template("hello_world")["template"])
+    assert [s["status"] for s in hook.statuses(wamid)] == ["sent", "delivered", "read"]

@@ -207,7 +207,7 @@ def create_app(config: SandboxConfig) -> FastAPI:
         sandbox.events.start()
         log.info("sandbox ready on %s, events to %s", config.base_url, sandbox.behaviour.webhook_url)
         yield
-        await sandbox.events.stop()
+        await sandbox.stop(config.drain_seconds)
 
     app = FastAPI(title="wabiz sandbox", lifespan=lifespan, openapi_url=None)
     app.state.sandbox = sandbox

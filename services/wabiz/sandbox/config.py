@@ -32,6 +32,9 @@ class SandboxConfig(BaseSettings):
     read_delay: float = Field(0.2, ge=0)
     failure_rate: float = Field(0.0, ge=0, le=1)
     enforce_window: bool = True
+    drain_seconds: float = Field(
+        20.0, ge=0, description="at shutdown, how long to go on emitting and posting due statuses"
+    )
     templates_file: Path | None = Field(
         None, description="JSON template catalogue (format in docs/sandbox.md); default: the built-in one"
     )

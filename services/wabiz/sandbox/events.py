@@ -82,6 +82,13 @@ class EventPoster:
         self._wake = asyncio.Event()
         self._session: aiohttp.ClientSession | None = None
         self._task: asyncio.Task[None] | None = None
+        self._posting = 0  # events taken from `_pending` and not yet posted (or dropped)
+
+    def idle(self) -> bool:
+        return not self._pending and not self._posting
+
+    def pending(self) -> int:
+        return len(self._pending) + self._posting
 
     def start(self) -> None:
         self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
@@ -109,11 +116,15 @@ class EventPoster:
             await asyncio.sleep(BATCH_WINDOW_S)
             self._wake.clear()
             events, self._pending = self._pending, []
-            for body in batch_events(events):
-                try:
-                    await self._post(body)
-                except Exception:  # the worker must outlive any one bad event
-                    log.exception("could not post a webhook event")
+            self._posting = len(events)
+            try:
+                for body in batch_events(events):
+                    try:
+                        await self._post(body)
+                    except Exception:  # the worker must outlive any one bad event
+                        log.exception("could not post a webhook event")
+            finally:
+                self._posting = 0
 
     async def _post(self, body: dict[str, Any]) -> None:
         raw = orjson.dumps(body)

@@ -10,6 +10,7 @@ tests set equal delays, and one message keeps only one timer pending (3,000 stat
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import time
 from typing import Any
@@ -23,6 +24,7 @@ from wabiz.sandbox.events import EventPoster
 from wabiz.sandbox.state import SandboxState, StoredMedia
 from wabiz.sandbox.templates import load_catalogue
 
+log = logging.getLogger(__name__)
 VERIFICATION_CODE = "123456"
 
 # (seconds after the send, status object) still to emit for one message.
@@ -47,6 +49,25 @@ class Sandbox:
         )
         self.random = random.Random(config.seed)  # noqa: S311 (simulation, not security)
         self.events = EventPoster(lambda: self.behaviour.webhook_url, config.app_secret.get_secret_value())
+        self.scheduled = 0  # statuses waiting for their time (`_chain`)
+
+    def idle(self) -> bool:
+        return self.scheduled == 0 and self.events.idle()
+
+    async def stop(self, drain_s: float) -> None:
+        """Emit and post what is still due before stopping, for at most `drain_s`: the network does
+        not lose a message's statuses because one of its servers is replaced (a rolling upgrade)."""
+        deadline = time.monotonic() + drain_s
+        # A poll: idleness spans the timers and the poster, and this runs once, at shutdown.
+        while not self.idle() and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+        if not self.idle():
+            log.warning(
+                "stopping with %d statuses not yet due and %d events not posted",
+                self.scheduled,
+                self.events.pending(),
+            )
+        await self.events.stop()
 
     def reconfigure(self, behaviour: Behaviour) -> None:
         """Apply `PATCH /control/config`; the seed restarts the failure draws."""
@@ -174,9 +195,11 @@ class Sandbox:
     def _chain(self, pnid: str, steps: Steps, elapsed: float) -> None:
         due = steps[0][0]
         loop = asyncio.get_running_loop()
+        self.scheduled += 1
         loop.call_later(max(0.0, due - elapsed), self._emit, pnid, steps, max(due, elapsed))
 
     def _emit(self, pnid: str, steps: Steps, elapsed: float) -> None:
+        self.scheduled -= 1
         self.events.status(pnid, steps[0][1] | {"timestamp": str(int(time.time()))})
         if len(steps) > 1:
             self._chain(pnid, steps[1:], elapsed)
