@@ -215,8 +215,14 @@ async def test_inbound_media_is_stored_and_can_be_marked_read(stack: Stack) -> N
     assert (message["id"], message["from"], message["image"]["caption"]) == (wamid, USER, "look")
     media_id = message["image"]["id"]
     assert callback["contacts"][0]["wa_id"] == USER
-    (media,) = await stack.query("SELECT stored, source, upstream_id FROM media WHERE id = :id", id=media_id)
-    assert media.stored and media.source == "inbound", "auto_download names image"
+
+    async def stored() -> list[Any]:
+        rows = await stack.query("SELECT stored, source, upstream_id FROM media WHERE id = :id", id=media_id)
+        return [row for row in rows if row.stored]
+
+    # auto_download names image; the download follows the commit, so it may end after the callback.
+    (media,) = await eventually_async(stored, what="the inbound image stored")
+    assert media.source == "inbound"
     assert media.upstream_id != media_id, "the callback carries our id, not the network's"
     fetched = await stack.core.post(f"/internal/media/{media_id}/fetch")
     assert fetched.json() == {"stored": True}
