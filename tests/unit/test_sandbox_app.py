@@ -77,19 +77,20 @@ async def hook() -> AsyncIterator[Hook]:
     await runner.cleanup()
 
 
-@pytest.fixture
-async def sandbox(hook: Hook) -> AsyncIterator[httpx.AsyncClient]:
-    """A sandbox with fast statuses and one registered business number (BUSINESS)."""
-    config = SandboxConfig(
+def sandbox_config(hook: Hook, **delays: float) -> SandboxConfig:
+    return SandboxConfig(
         token=SecretStr(TOKEN),
         app_secret=SecretStr(APP_SECRET),
         control_token=SecretStr(CONTROL_TOKEN),
         webhook_url=hook.url,
-        sent_delay=0.01,
-        delivered_delay=0.02,
-        read_delay=0.03,
+        **delays,
     )
-    app = create_app(config)
+
+
+@pytest.fixture
+async def sandbox(hook: Hook) -> AsyncIterator[httpx.AsyncClient]:
+    """A sandbox with fast statuses and one registered business number (BUSINESS)."""
+    app = create_app(sandbox_config(hook, sent_delay=0.01, delivered_delay=0.02, read_delay=0.03))
     transport = httpx.ASGITransport(app=app)
     async with (
         app.router.lifespan_context(app),
@@ -427,17 +428,9 @@ async def test_events_without_a_webhook_url_are_dropped(caplog: pytest.LogCaptur
 async def test_stopping_emits_and_posts_what_is_still_due(hook: Hook) -> None:
     """A sandbox replaced in a rolling upgrade still emits the statuses of the messages it took and
     posts them, retries included, before it stops: the network loses no status."""
-    config = SandboxConfig(
-        token=SecretStr(TOKEN),
-        app_secret=SecretStr(APP_SECRET),
-        control_token=SecretStr(CONTROL_TOKEN),
-        webhook_url=hook.url,
-        sent_delay=0.2,
-        delivered_delay=0.4,
-        read_delay=0.6,
-        drain_seconds=10,
+    app = create_app(
+        sandbox_config(hook, sent_delay=0.2, delivered_delay=0.4, read_delay=0.6, drain_seconds=10)
     )
-    app = create_app(config)
     hook.fail_next = 2  # the client is briefly unreachable too
     async with (
         app.router.lifespan_context(app),
