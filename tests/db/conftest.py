@@ -28,7 +28,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture
 async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = make_engine(database_url, 2)
+    engine = make_engine(database_url, 4)  # the callback worker posts and records concurrently
     yield make_sessionmaker(engine)
     await engine.dispose()
 

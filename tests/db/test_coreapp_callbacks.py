@@ -18,20 +18,12 @@ from tests.tooling.waiting import eventually_async
 from wabiz.coreapp.callbacks import DatabaseQueue, Deliverer, MemoryQueue
 from wabiz.coreapp.webhook_client import WebhookClient
 from wabiz.kit.appsettings import ApplicationSettings, validate
-from wabiz.kit.db import make_engine, make_sessionmaker
 from wabiz.kit.signing import HEADER, verify
 from wabiz.kit.webhook_guard import TargetPolicy
 
 Sessions = async_sessionmaker[AsyncSession]
 SECRET = "webhook-secret"
 LOOPBACK = TargetPolicy(allow_loopback=True)  # the recording webhook listens on 127.0.0.1
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = make_engine(database_url, 4)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 @pytest.fixture

@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wabiz.coreapp.leases import Leases
-from wabiz.kit.db import make_engine, make_sessionmaker
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = make_engine(database_url, 2)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def beat(sessions: Sessions, node: Leases, shards: int = 4, ttl: float = 30) -> None:

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from wabiz.kit.db import make_engine, make_sessionmaker
 from wabiz.webapp.contacts.known_invalid import KnownInvalid
 from wabiz.webapp.routing import ShardMapCache, read_shard_map
 
 Sessions = async_sessionmaker[AsyncSession]
-
-
-@pytest.fixture
-async def sessions(database_url: str) -> AsyncIterator[Sessions]:
-    engine = make_engine(database_url, 2)
-    yield make_sessionmaker(engine)
-    await engine.dispose()
 
 
 async def sql(sessions: Sessions, statement: str, **params: Any) -> None:
