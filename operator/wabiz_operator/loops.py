@@ -61,8 +61,11 @@ class ClientLoop:
                     "%s: next attempt in %.0f s (%s, %d in a row)", self.label, delay, result.value, repeats
                 )
             self.wake.clear()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as the
+            # event is set (a client deleted as its spec changes), and the loop would outlive it.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await self.wake.wait()
 
     async def once(self) -> Result:
         client = Client.from_body(self.body)

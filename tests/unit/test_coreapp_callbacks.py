@@ -1,13 +1,21 @@
-"""The CoreApp's in-memory callback queue (the database queue: tests/db/test_coreapp_callbacks.py)."""
+"""The CoreApp's in-memory callback queue and the delivery loop's life (the database queue:
+tests/db/test_coreapp_callbacks.py)."""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from typing import Any, cast
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from wabiz.coreapp.callbacks import MemoryQueue
+from wabiz.coreapp.callbacks import DatabaseQueue, Deliverer, MemoryQueue
+from wabiz.coreapp.webhook_client import WebhookClient
+from wabiz.kit.appsettings import validate
 from wabiz.kit.errors import Overloaded
+from wabiz.kit.webhook_guard import TargetPolicy
+
+Sessions = async_sessionmaker[AsyncSession]
 
 
 def status(message_id: str) -> dict[str, Any]:
@@ -20,3 +28,23 @@ def test_memory_queue_is_bounded() -> None:
     with pytest.raises(Overloaded):
         memory.add([(0, status("b")), (0, status("c"))])
     assert len(memory.items) == 1, "all or nothing"
+
+
+async def test_the_delivery_loop_stops_when_cancelled_as_it_is_woken() -> None:
+    """A delivery that ends as the node shuts down wakes the loop in the same turn as the cancel;
+    the loop must still end (asyncio.wait_for on 3.11 swallowed that cancel and it spun forever)."""
+    client = WebhookClient(TargetPolicy(), None)
+    current = validate({"webhooks": {"url": "https://hooks.example.com/"}})
+
+    async def no_sync() -> None:
+        """Nothing is due, so the settings are never synced."""
+
+    no_database = DatabaseQueue(cast(Sessions, None))  # never asked: this node holds no shard
+    worker = Deliverer(no_database, MemoryQueue(), lambda: current, no_sync, set, client)
+    loop = asyncio.create_task(worker.run(poll_interval=60))
+    await asyncio.sleep(0.01)  # the loop is waiting for work
+    worker.wake.set()
+    loop.cancel()
+    done, _ = await asyncio.wait({loop}, timeout=5)
+    await client.close()
+    assert done and loop.cancelled(), "the loop ended with the cancel"

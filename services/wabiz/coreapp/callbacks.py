@@ -156,8 +156,11 @@ class Deliverer:
                 await self.tick()
             except Exception:  # the loop must survive a database blip; the rows are still there
                 log.exception("callback delivery round failed; retrying")
+            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as the
+            # event is set, and the loop would never stop (seen when a delivery ends at shutdown).
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.wake.wait(), poll_interval)
+                async with asyncio.timeout(poll_interval):
+                    await self.wake.wait()
             self.wake.clear()
 
     async def tick(self) -> None:
