@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import itertools
 
+import httpx
 import psycopg
 
-from tests.stack.helpers import Receiver, Sandbox, new_user
+from tests.stack.helpers import Receiver, Sandbox, assert_all_delivered, new_user
 from tests.stack.shared import TEST_SETTINGS, pending_callbacks
 from tests.tooling.waiting import eventually
 from wabiz.local.stack import Stack
@@ -74,3 +75,31 @@ def test_webhook_server_restart_loses_nothing(stack: Stack, sandbox: Sandbox, re
     stack.restart("webhook_receiver")
     for user in users:
         eventually(lambda user=user: receiver.messages_from(user), timeout=60, what=f"callback for {user}")
+
+
+def send_template(api: httpx.Client, to: str) -> str:
+    """A template: deliverable without the user's 24 h window, which a restarted sandbox forgot."""
+    template = {"namespace": "wabiz_sandbox", "name": "hello_world", "language": {"code": "en_US"}}
+    answer = api.post("/v1/messages", json={"to": to, "type": "template", "template": template})
+    assert answer.status_code in (200, 201), answer.text
+    message_id: str = answer.json()["messages"][0]["id"]
+    return message_id
+
+
+def test_a_restarted_sandbox_loses_no_message(
+    stack: Stack, api: httpx.Client, sandbox: Sandbox, receiver: Receiver
+) -> None:
+    """The sandbox keeps the network in memory: restarted, it has forgotten the business number.
+    The CoreApp registers it again at its next heartbeat, and what it sent meanwhile (refused
+    connections, then 'retry later' for the unknown number) is retried, not failed."""
+    user = new_user()
+    sent = {send_template(api, user)}
+    stack.components["sandbox"].kill()
+    sent |= {send_template(api, user) for _ in range(5)}  # the network is down
+    stack.restart("sandbox")
+    sent |= {send_template(api, user) for _ in range(5)}  # before the CoreApp registered again
+    assert_all_delivered(receiver, sandbox, sent, timeout=90)
+    failed = [
+        s for s in receiver.callbacks() for s in s["body"].get("statuses", []) if s["status"] == "failed"
+    ]
+    assert not {s["id"] for s in failed} & sent

@@ -187,16 +187,64 @@ async def test_sandbox_extensions(upstream: RecordingServer, http: aiohttp.Clien
                 ]
             },
         ),
-        (200, {"status": "ok"}),
     ]
     pending = await gateway.request_code("1", "5550001234", "sms", "cert", None)
     assert (pending.state, pending.vname) == ("pending", "Acme")
     assert (await gateway.verify_code("1", "5550001234", "123456")).state == "registered"
-    gateway.use_phone_number(PNID)
+    gateway.use_account("1", "5550001234")
     assert await gateway.check_contacts(["16315551181", "1"]) == {"16315551181": True, "1": False}
-    assert await gateway.status() == "connected"
     paths = [r.path for r in upstream.requests]
-    assert paths == ["/v21.0/account", "/v21.0/account/verify", f"/v21.0/{PNID}/contacts", "/healthz"]
+    assert paths == ["/v21.0/account", "/v21.0/account/verify", f"/v21.0/{PNID}/contacts"]
+
+
+async def test_the_sandbox_gateway_registers_again_with_a_restarted_sandbox(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    """The health check of every heartbeat: a new sandbox instance has forgotten the number."""
+    gateway = SandboxGateway(upstream.url, "v21.0", "", "tok", http)
+    gateway.use_account("1", "5550001234")
+    still_known = {"status": "registered", "phone_number_id": PNID}
+    upstream.answers = [
+        (200, {"status": "ok", "instance": "a"}),
+        (200, still_known),  # the first beat of this node: one call, the sandbox knew the number
+        (200, {"status": "ok", "instance": "a"}),  # same instance: nothing to do
+        (200, {"status": "ok", "instance": "b"}),  # restarted: the number is forgotten
+        (200, {"status": "code_sent", "vname": "wabiz sandbox"}),
+        (200, still_known),
+        (503, {"error": {"code": 131016, "message": "Service unavailable"}}),  # while it starts
+        (200, {"status": "ok", "instance": "c"}),
+        (400, {"error": {"code": 100, "message": "(#100) Invalid parameter"}}),
+        (200, {"status": "ok", "instance": "c"}),
+        (200, still_known),
+    ]
+    assert [await gateway.status() for _ in range(6)] == ["connected"] * 3 + ["disconnected"] * 2 + [
+        "connected"
+    ]
+    calls = [(r.path, r.json() if r.body else None) for r in upstream.requests]
+    number = {"cc": "1", "phone_number": "5550001234"}
+    assert [path for path, _ in calls] == [
+        "/healthz",
+        "/v21.0/account",
+        "/healthz",
+        "/healthz",
+        "/v21.0/account",
+        "/v21.0/account/verify",
+        "/healthz",
+        "/healthz",
+        "/v21.0/account",
+        "/healthz",
+        "/v21.0/account",
+    ], "a failed registration is tried again at the next beat"
+    assert calls[5][1] == number | {"code": "123456"}
+
+
+async def test_the_sandbox_gateway_registers_nothing_before_the_node_is_registered(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    upstream.default = (200, {"status": "ok", "instance": "a"})
+    gateway = SandboxGateway(upstream.url, "v21.0", "", "tok", http)
+    assert await gateway.status() == "connected"
+    assert [r.path for r in upstream.requests] == ["/healthz"]
 
 
 def test_error_from_tolerates_any_error_body() -> None:

@@ -147,7 +147,8 @@ async def test_send_answers_like_the_cloud_api(sandbox: httpx.AsyncClient) -> No
     [
         (f"/v21.0/{BUSINESS}/messages", {}, {"messaging_product": "whatsapp"}, 401, 190),
         (f"/v21.0/{BUSINESS}/messages", {"Authorization": "Bearer wrong"}, {}, 401, 190),
-        ("/v21.0/19999999999/messages", AUTH, {"messaging_product": "whatsapp"}, 400, 100),
+        # An unknown number while the sandbox has just started (test_an_unknown_business_number_…)
+        ("/v21.0/19999999999/messages", AUTH, {"messaging_product": "whatsapp"}, 503, 131016),
         (f"/v21.0/{BUSINESS}/messages", AUTH, {"to": USER, "type": "text", "text": {}}, 400, 100),
         (f"/v21.0/{BUSINESS}/messages", AUTH, {"messaging_product": "whatsapp", "to": "me"}, 400, 100),
     ],
@@ -180,6 +181,24 @@ async def test_registration(sandbox: httpx.AsyncClient) -> None:
     assert answer.json() == {"status": "registered", "phone_number_id": "447700900123"}
     answer = await sandbox.post("/v21.0/account", json=number | {"method": "fax"}, headers=AUTH)
     assert answer.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("grace", "status", "code"),
+    [(300.0, 503, 131016), (0.0, 400, 100)],
+    ids=["just started: retry later", "after the grace: does not exist"],
+)
+async def test_an_unknown_business_number_is_refused(
+    hook: Hook, grace: float, status: int, code: int
+) -> None:
+    """A restarted sandbox has forgotten every number: while its clients may still be registering
+    theirs again the refusal is retryable, afterwards it is for good."""
+    app = create_app(sandbox_config(hook, registration_grace=grace))
+    body = {"messaging_product": "whatsapp", "to": "16315551181", "type": "text", "text": {"body": "hi"}}
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://sandbox") as client:
+        for path in (f"/v21.0/{BUSINESS}/messages", f"/v21.0/{BUSINESS}/contacts"):
+            answer = await client.post(path, json=body, headers=AUTH)
+            assert (answer.status_code, answer.json()["error"]["code"]) == (status, code), path
 
 
 async def test_contacts_follow_the_user_rule(sandbox: httpx.AsyncClient) -> None:
@@ -403,7 +422,8 @@ async def test_config_changes_at_run_time(sandbox: httpx.AsyncClient) -> None:
 
 
 async def test_templates_and_health_and_unknown_routes(sandbox: httpx.AsyncClient) -> None:
-    assert (await sandbox.get("/healthz")).json() == {"status": "ok"}
+    health = (await sandbox.get("/healthz")).json()
+    assert health == {"status": "ok", "instance": health["instance"]} and len(health["instance"]) == 16
     listing = (await sandbox.get("/control/templates")).json()
     assert listing["namespace"] == "wabiz_sandbox"
     assert {t["name"] for t in listing["templates"]} == {"hello_world", "order_update", "otp"}

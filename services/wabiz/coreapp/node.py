@@ -138,8 +138,8 @@ class Node:
             account = await read_account(session)
         if self.config.upstream == "cloud" and self.config.upstream_phone_number_id:
             account = replace(account, state="registered")
-        elif account.registered:
-            self.gateway.use_phone_number(account.business_wa_id or "")
+        elif account.registered and account.cc and account.phone_number:
+            self.gateway.use_account(account.cc, account.phone_number)
         self.account = account
 
     async def heartbeat(self) -> None:

@@ -50,8 +50,10 @@ class CloudApiGateway:
         self._auth = {"Authorization": f"Bearer {token}"}
         self._last_ok: bool | None = None
 
-    def use_phone_number(self, phone_number_id: str) -> None:
-        self._pnid = phone_number_id
+    def use_account(self, cc: str, phone_number: str) -> None:
+        """The registered number, named by its digits (as the sandbox does; a Cloud API client is
+        configured with its phone number id instead)."""
+        self._pnid = f"{cc}{phone_number}"
 
     def _url(self, *parts: str) -> str:
         return "/".join((self._base, self._version, *parts))

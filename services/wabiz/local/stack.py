@@ -19,6 +19,7 @@ from typing import Any, Literal
 from wabiz.db.account import set_shards_before_start
 from wabiz.db.migrate import sync_transaction, upgrade
 from wabiz.db.settings import seed_before_start
+from wabiz.kit.sandbox_protocol import VERIFICATION_CODE
 from wabiz.local import ports, secrets
 from wabiz.local.postgres import EmbeddedPostgres
 from wabiz.local.processes import Component
@@ -27,7 +28,6 @@ from wabiz.local.s3 import ACCESS_KEY, SECRET_KEY, LocalS3
 log = logging.getLogger(__name__)
 
 BUSINESS_CC, BUSINESS_NUMBER = "1", "5550100"
-SANDBOX_CODE = "123456"
 MEDIA_BUCKET = "wabiz-media"
 
 
@@ -204,7 +204,7 @@ class Stack:
             {"cc": BUSINESS_CC, "phone_number": BUSINESS_NUMBER, "method": "sms", "cert": cert},
         )
         if answer.get("state") != "registered":
-            self.internal_call("/internal/account/verify", {"code": SANDBOX_CODE})
+            self.internal_call("/internal/account/verify", {"code": VERIFICATION_CODE})
 
     def endpoints(self) -> dict[str, Any]:
         urls: dict[str, Any] = {

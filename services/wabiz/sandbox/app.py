@@ -23,6 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from wabiz.kit.httpapp import JSON, serve
 from wabiz.kit.logs import setup
 from wabiz.kit.phone import normalize
+from wabiz.kit.sandbox_protocol import INSTANCE_FIELD
 from wabiz.sandbox import rules
 from wabiz.sandbox.cloud_errors import CloudError, invalid
 from wabiz.sandbox.config import SandboxConfig
@@ -122,12 +123,12 @@ def _cloud_routes(sandbox: Sandbox) -> APIRouter:
     return router
 
 
-def _health_routes() -> APIRouter:
+def _health_routes(sandbox: Sandbox) -> APIRouter:
     router = APIRouter()
 
     @router.get("/healthz")
     async def healthz() -> JSON:
-        return JSON({"status": "ok"})
+        return JSON({"status": "ok", INSTANCE_FIELD: sandbox.instance})
 
     return router
 
@@ -212,7 +213,7 @@ def create_app(config: SandboxConfig) -> FastAPI:
     app = FastAPI(title="wabiz sandbox", lifespan=lifespan, openapi_url=None)
     app.state.sandbox = sandbox
     _install_error_handlers(app)
-    app.include_router(_health_routes())
+    app.include_router(_health_routes(sandbox))
     app.include_router(_control_routes(sandbox))
     app.include_router(_cloud_routes(sandbox))
     return app

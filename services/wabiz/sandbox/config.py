@@ -32,6 +32,12 @@ class SandboxConfig(BaseSettings):
     read_delay: float = Field(0.2, ge=0)
     failure_rate: float = Field(0.0, ge=0, le=1)
     enforce_window: bool = True
+    registration_grace: float = Field(
+        300.0,
+        ge=0,
+        description="after start, how long an unknown business number is answered 'retry later' (131016)"
+        " rather than 'does not exist' (100): clients re-register with a restarted sandbox",
+    )
     drain_seconds: float = Field(
         20.0, ge=0, description="at shutdown, how long to go on emitting and posting due statuses"
     )

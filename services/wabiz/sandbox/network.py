@@ -12,10 +12,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import secrets
 import time
 from typing import Any
 
 from wabiz.kit.phone import normalize
+from wabiz.kit.sandbox_protocol import VERIFICATION_CODE
 from wabiz.sandbox import rules
 from wabiz.sandbox.cloud_errors import CloudError, invalid, status_errors
 from wabiz.sandbox.config import SandboxConfig
@@ -25,7 +27,6 @@ from wabiz.sandbox.state import SandboxState, StoredMedia
 from wabiz.sandbox.templates import load_catalogue
 
 log = logging.getLogger(__name__)
-VERIFICATION_CODE = "123456"
 
 # (seconds after the send, status object) still to emit for one message.
 Steps = list[tuple[float, dict[str, Any]]]
@@ -50,6 +51,9 @@ class Sandbox:
         self.random = random.Random(config.seed)  # noqa: S311 (simulation, not security)
         self.events = EventPoster(lambda: self.behaviour.webhook_url, config.app_secret.get_secret_value())
         self.scheduled = 0  # statuses waiting for their time (`_chain`)
+        # Names this run in `GET /healthz`: clients register again when it changes (memory only).
+        self.instance = secrets.token_hex(8)
+        self.started = time.monotonic()
 
     def idle(self) -> bool:
         return self.scheduled == 0 and self.events.idle()
@@ -75,9 +79,20 @@ class Sandbox:
         self.random.seed(behaviour.seed)
 
     def business(self, pnid: str) -> str:
-        if pnid not in self.state.verified:
-            raise CloudError(400, 100, f"Unsupported post request. Object with ID '{pnid}' does not exist")
-        return pnid
+        """The registered business `pnid`; an unknown one is refused: for good (100), but while the
+        sandbox has just started (`registration_grace`) as "retry later" (131016), since it may be a
+        number registered with the instance this one replaced, whose client registers it again at
+        its next heartbeat; its sends must not fail meanwhile."""
+        if pnid in self.state.verified:
+            return pnid
+        if time.monotonic() - self.started < self.config.registration_grace:
+            raise CloudError(
+                503,
+                131016,
+                "Service unavailable",
+                f"the sandbox restarted and '{pnid}' is not registered again yet; retry later",
+            )
+        raise CloudError(400, 100, f"Unsupported post request. Object with ID '{pnid}' does not exist")
 
     def request_code(self, body: dict[str, Any]) -> dict[str, Any]:
         pnid = _business_number(body)
