@@ -23,22 +23,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from wabiz.coreapp.config import CoreAppConfig
 from wabiz.coreapp.metrics import registry_for
 from wabiz.coreapp.node import Node
-from wabiz.coreapp.outbox import new_message_id
-from wabiz.db import account, messages
-from wabiz.db.messages import Outgoing
 from wabiz.gateway.base import UpstreamError
 from wabiz.kit.errors import (
     ApiError,
     InvalidParameter,
-    NotFound,
-    NotPrimaryCoreapp,
     NotReady,
-    Overloaded,
     Unauthorized,
 )
 from wabiz.kit.httpapp import JSON, error_response, install_error_handlers, read_signed_body, serve
 from wabiz.kit.logs import setup
-from wabiz.kit.sharding import shard_of
 from wabiz.kit.signing import HEADER, verify
 
 log = logging.getLogger(__name__)
@@ -109,52 +102,30 @@ class VerifyRequest(_Body):
 def _internal_routes(app: FastAPI, authorised: Any) -> None:
     @app.post("/internal/messages", status_code=201, dependencies=[authorised])
     async def send(request: SendRequest, node: NodeDep) -> JSON:
-        message = request.message
-        await _require_registered(node)
-        to = str(message["to"])
-        shard = shard_of(to, node.account.shards)
-        if not node.leases.owns(shard):
-            raise NotPrimaryCoreapp(f"shard {shard} is not held by {node.config.node_id}")
-        if node.outbox.depth >= node.config.max_queued_messages:
-            raise Overloaded(f"more than {node.config.max_queued_messages} messages wait to be sent")
-        outgoing = Outgoing(new_message_id(), to, shard, message)
-        await node.outbox.accept(outgoing)
-        return JSON({"id": outgoing.id}, status_code=201)
+        return JSON({"id": await node.sending.accept(request.message)}, status_code=201)
 
     @app.put("/internal/messages/{message_id}", dependencies=[authorised])
     async def mark_read(message_id: str, request: ReadRequest, node: NodeDep) -> JSON:
         if request.status != "read":
             raise InvalidParameter("status must be 'read'")
-        async with node.sessions() as session:
-            message = await messages.inbound(session, message_id)
-        if message is None:
-            raise NotFound(f"no inbound message {message_id}")
-        await node.gateway.mark_read(message.upstream_id or message_id)
-        async with node.sessions.begin() as session:
-            await messages.mark_read(session, message_id)
+        await node.sending.mark_read(message_id)
         return JSON({})
 
     @app.post("/internal/contacts", dependencies=[authorised])
     async def contacts(request: ContactsRequest, node: NodeDep) -> JSON:
-        await _require_registered(node)
+        await node.registration.require_registered()
         return JSON({"valid": await node.gateway.check_contacts(request.wa_ids)})
 
     @app.post("/internal/account", dependencies=[authorised])
     async def register(request: AccountRequest, node: NodeDep) -> JSON:
-        result = await node.gateway.request_code(
+        result = await node.registration.request_code(
             request.cc, request.phone_number, request.method, request.cert, request.pin
         )
-        await _store_account(node, request.cc, request.phone_number, result.state, result.vname)
         return JSON({"state": result.state, "vname": result.vname})
 
     @app.post("/internal/account/verify", dependencies=[authorised])
     async def verify_code(request: VerifyRequest, node: NodeDep) -> JSON:
-        await node.refresh_account()
-        if not node.account.cc or not node.account.phone_number:
-            raise NotReady("request a registration code first (POST /v1/account)")
-        result = await node.gateway.verify_code(node.account.cc, node.account.phone_number, request.code)
-        await _store_account(node, node.account.cc, node.account.phone_number, result.state, None)
-        return JSON({"state": result.state})
+        return JSON({"state": (await node.registration.verify(request.code)).state})
 
     @app.post("/internal/media/{media_id}/fetch", dependencies=[authorised])
     async def fetch_media(media_id: str, node: NodeDep) -> JSON:
@@ -166,28 +137,13 @@ def _internal_routes(app: FastAPI, authorised: Any) -> None:
         return JSON(
             {
                 "node": node.config.node_id,
-                "gateway_status": node.gateway_status,
+                "gateway_status": node.heartbeat.gateway_status,
                 "shards": sorted(node.leases.shards),
                 "master": node.leases.master,
                 "queued": node.outbox.depth,
                 "settings_version": node.settings.version,
             }
         )
-
-
-async def _require_registered(node: Node) -> None:
-    """Another node may have completed the registration since this one's last heartbeat, so look
-    at the database again before refusing: a send right after a successful verify must work."""
-    if node.account.state != "registered":
-        await node.refresh_account()
-    if node.account.state != "registered":
-        raise NotReady("the account is not registered yet")
-
-
-async def _store_account(node: Node, cc: str, phone: str, state: str, vname: str | None) -> None:
-    async with node.sessions.begin() as session:
-        await account.store_registration(session, cc, phone, state, vname)
-    await node.heartbeat()
 
 
 def _metrics_route(app: FastAPI) -> None:

@@ -1,6 +1,7 @@
-"""Durable callback delivery to the business webhook.
+"""The callback queue: On-Premises callbacks for the business's webhook, queued and delivered.
 
-Rows of `callbacks` are the queue (or, with `callback_persist` off, a list in memory). The owner
+`Callbacks.add` queues them in the transaction of the event they report; rows of `callbacks` are
+the queue (or, with `callback_persist` off, a list in memory: `MemoryQueue`). The owner
 of a shard posts its due callbacks with at most `webhooks.max_concurrent_requests` in flight; a
 200 deletes them, anything else schedules the next attempt `attempts × step` later (capped). Small
 status callbacks due together are merged into one POST so delivery keeps up with 1,000 msg/s; a
@@ -127,6 +128,24 @@ class MemoryQueue:
         for item in items:
             item.attempts += 1
             item.next_at = time.monotonic() + delay_ms / 1000
+
+
+class Callbacks:
+    """Where callbacks go: the durable table (same transaction as the event) or memory."""
+
+    def __init__(
+        self, settings: Callable[[], ApplicationSettings], memory: MemoryQueue, wake: Callable[[], None]
+    ):
+        self._settings, self._memory, self._wake = settings, memory, wake
+
+    async def add(self, session: AsyncSession, items: list[tuple[int, dict[str, Any]]]) -> None:
+        if not items:
+            return
+        if self._settings().callback_persist:
+            await callbacks.enqueue(session, items)
+        else:
+            self._memory.add(items)
+        self._wake()
 
 
 class Deliverer:

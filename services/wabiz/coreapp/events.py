@@ -15,32 +15,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wabiz.coreapp import payloads
-from wabiz.coreapp.callbacks import MemoryQueue
+from wabiz.coreapp.callbacks import Callbacks
 from wabiz.coreapp.media import MediaBridge
-from wabiz.db import callbacks, media, messages
+from wabiz.db import media, messages
 from wabiz.db.messages import StatusChange, Tracked
 from wabiz.kit.appsettings import ApplicationSettings
 from wabiz.kit.sharding import shard_of
 
 log = logging.getLogger(__name__)
-
-
-class Callbacks:
-    """Where callbacks go: the durable table (same transaction as the event) or memory."""
-
-    def __init__(
-        self, settings: Callable[[], ApplicationSettings], memory: MemoryQueue, wake: Callable[[], None]
-    ):
-        self._settings, self._memory, self._wake = settings, memory, wake
-
-    async def add(self, session: AsyncSession, items: list[tuple[int, dict[str, Any]]]) -> None:
-        if not items:
-            return
-        if self._settings().callback_persist:
-            await callbacks.enqueue(session, items)
-        else:
-            self._memory.add(items)
-        self._wake()
 
 
 class EventHandler:
