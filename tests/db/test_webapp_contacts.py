@@ -11,9 +11,7 @@ from tests.db.webapp_harness import (
     FakeCoreApp,
     Running,
     error,
-    fake_coreapp,
-    register_account,
-    register_node,
+    registered_coreapp,
 )
 from tests.tooling.waiting import eventually_async
 
@@ -22,10 +20,7 @@ VERDICTS = (200, {"valid": {"16315551181": True, "16315550000": False}})
 
 @pytest.fixture
 async def coreapp(run: Running) -> AsyncIterator[FakeCoreApp]:
-    async with fake_coreapp() as fake:
-        fake.answers[("POST", "/internal/contacts")] = VERDICTS
-        await register_node(run, "node-a", fake.url)
-        await register_account(run)
+    async with registered_coreapp(run, {("POST", "/internal/contacts"): VERDICTS}) as fake:
         yield fake
 
 

@@ -21,6 +21,7 @@ from tests.db.webapp_harness import (
     fake_coreapp,
     register_account,
     register_node,
+    registered_coreapp,
 )
 from wabiz.kit.sharding import shard_of
 from wabiz.local.ports import pick
@@ -32,10 +33,7 @@ STORED = (201, {"id": "msg-1"})
 
 @pytest.fixture
 async def coreapp(run: Running) -> AsyncIterator[FakeCoreApp]:
-    async with fake_coreapp() as fake:
-        fake.answers[("POST", "/internal/messages")] = STORED
-        await register_node(run, "node-a", fake.url)
-        await register_account(run)
+    async with registered_coreapp(run, {("POST", "/internal/messages"): STORED}) as fake:
         yield fake
 
 

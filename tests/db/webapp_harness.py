@@ -164,3 +164,15 @@ async def register_account(run: Running, shards: int = 1) -> None:
         s=shards,
     )
     await run.state.shard_maps.get(fresh=True)
+
+
+@asynccontextmanager
+async def registered_coreapp(
+    run: Running, answers: dict[tuple[str, str], tuple[int, Any]]
+) -> AsyncIterator[FakeCoreApp]:
+    """One fake CoreApp holding the only shard of a registered account, answering `answers`."""
+    async with fake_coreapp() as fake:
+        fake.answers.update(answers)
+        await register_node(run, "node-a", fake.url)
+        await register_account(run)
+        yield fake
