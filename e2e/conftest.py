@@ -13,7 +13,7 @@ import itertools
 import os
 import socket
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,8 @@ TAG = os.environ.get("E2E_TAG", "e2e")
 KUBECONFIG = os.environ.get("E2E_KUBECONFIG")
 RELEASE, OPERATOR_NAMESPACE = "wabiz", "wabiz-system"  # as e2e/scripts/install-chart.sh installs it
 ROOT = Path(__file__).resolve().parent.parent
+LOGS = ROOT / "e2e" / "logs"
+OUTCOMES = pytest.StashKey[dict[str, bool]]()  # a test's phases (setup, call) and whether each failed
 _names = itertools.count(1)
 
 
@@ -106,9 +108,35 @@ def remove_leftovers(kubectl: Kubectl) -> None:
         kubectl("delete", *leftovers, "--wait=true", f"--timeout={ROLLOUT}s")
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep whether each phase failed on the test, so its fixtures know it at teardown."""
+    report = yield
+    item.stash.setdefault(OUTCOMES, {})[report.when] = report.failed
+    return report
+
+
 @pytest.fixture
-def namespace(kubectl: Kubectl) -> Iterator[str]:
+def namespace(kubectl: Kubectl, request: pytest.FixtureRequest) -> Iterator[str]:
     name = f"e2e-{os.getpid()}-{next(_names)}"
     kubectl("create", "namespace", name)
     yield name
+    if any(request.node.stash.get(OUTCOMES, {}).values()):
+        save_pod_logs(kubectl, name)
     kubectl("delete", "namespace", name, "--wait=false", check=False)
+
+
+def save_pod_logs(kubectl: Kubectl, namespace: str) -> None:
+    """A failed test's namespace is deleted with it: its pods' logs (the restarted containers'
+    previous ones too) and its events go to e2e/logs/ first, where export-logs.sh puts the rest."""
+    LOGS.mkdir(exist_ok=True)
+    for pod in kubectl("get", "pods", "-n", namespace, "-o", "name", check=False).stdout.split():
+        for suffix, extra in (("", ()), (".previous", ("--previous",))):
+            found = kubectl("logs", "-n", namespace, pod, "--all-containers", *extra, check=False)
+            if found.stdout:
+                (LOGS / f"{namespace}-{pod.removeprefix('pod/')}{suffix}.log").write_text(found.stdout)
+    events = kubectl("get", "events", "-n", namespace, "--sort-by=.lastTimestamp", check=False)
+    (LOGS / f"{namespace}-events.txt").write_text(events.stdout)
+    print(f"\n{namespace}: pod logs and events saved in {LOGS}")

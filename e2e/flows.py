@@ -131,6 +131,18 @@ def delivered(kubectl: Kubectl, namespace: str) -> set[str]:
     }
 
 
+def fates(kubectl: Kubectl, namespace: str, ids: set[str]) -> dict[str, list[str]]:
+    """Every status the webhook received for each of `ids` (with its error code), in order: what
+    a failed delivery check says about the messages it missed."""
+    seen: dict[str, list[str]] = {message_id: [] for message_id in ids}
+    for callback in received(kubectl, namespace):
+        for status in callback["body"].get("statuses", []):
+            if status["id"] in seen:
+                codes = [str(e.get("code")) for e in status.get("errors", [])]
+                seen[status["id"]].append(" ".join([status["status"], *codes]))
+    return seen
+
+
 def node_url(kubectl: Kubectl, namespace: str, service: str) -> str:
     """The Service's NodePort on an app worker, as reached from this machine."""
     port = get(kubectl, namespace, "service", service)["spec"]["ports"][0]["nodePort"]

@@ -234,12 +234,17 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
         assert after[database] == before[database], "the database neither re-created nor restarted"
         old_uids = {uid for name, (uid, _) in before.items() if name != database}
         assert not old_uids & {uid for uid, _ in after.values()}, "every app pod rolled"
-        eventually(
-            lambda: set(sender.accepted) <= flows.delivered(kubectl, namespace),
-            timeout=DELIVERY * 2,
-            what="every message accepted during the roll delivered",
-            interval=POLL,
-        )
+        try:
+            eventually(
+                lambda: set(sender.accepted) <= flows.delivered(kubectl, namespace),
+                timeout=DELIVERY * 2,
+                what="every message accepted during the roll delivered",
+                interval=POLL,
+            )
+        except AssertionError as exc:
+            missing = set(sender.accepted) - flows.delivered(kubectl, namespace)
+            fates = flows.fates(kubectl, namespace, missing)
+            raise AssertionError(f"{exc}; {len(missing)} not delivered, their statuses: {fates}") from None
     finally:
         helm(
             "upgrade",
