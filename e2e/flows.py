@@ -186,8 +186,9 @@ class Sender:
         # No keep-alive: each send opens its own connection, as many clients behind a load balancer
         # do; a pooled connection to a pod that is shutting down could not tell a refusal from a loss.
         # A refused connection sent nothing and is tried again, as HTTP clients do (`retries` covers
-        # connecting only): while pods roll, a node's forwarding rules may briefly lag the endpoints.
-        transport = httpx.HTTPTransport(retries=2, limits=httpx.Limits(max_keepalive_connections=0))
+        # connecting only; four tries over about 3.5 s): while pods roll, a node's forwarding rules
+        # may lag the endpoints, beyond the pods' 5 s preStop on a loaded machine (seen once).
+        transport = httpx.HTTPTransport(retries=4, limits=httpx.Limits(max_keepalive_connections=0))
         headers = {"Authorization": f"Bearer {self.token}"}
         with httpx.Client(base_url=self.url, headers=headers, timeout=15, transport=transport) as http:
             while not self._stop.is_set():
