@@ -62,7 +62,7 @@ class Node:
         self.memory = MemoryQueue(config.max_memory_callbacks)
         secret = config.webhook_secret.get_secret_value() if config.webhook_secret else None
         # Its own connections: the webhook's address is a user's choice, the upstream's is not.
-        self.webhooks = WebhookClient(config.webhook_policy, secret)
+        self.webhooks = WebhookClient(config.webhook_policy, secret, lambda: self.settings.webhooks_ca)
         self.deliverer = Deliverer(
             DatabaseQueue(self.sessions),
             self.memory,

@@ -19,6 +19,7 @@ from wabiz.kit.httpapp import install_error_handlers, serve
 from wabiz.kit.logs import setup
 from wabiz.webapp import openapi
 from wabiz.webapp.account.endpoints import router as account
+from wabiz.webapp.certificates.endpoints import router as certificates
 from wabiz.webapp.config import WebAppConfig
 from wabiz.webapp.contacts.endpoints import router as contacts
 from wabiz.webapp.health.endpoints import router as health
@@ -32,7 +33,7 @@ from wabiz.webapp.upstream.endpoints import router as upstream
 from wabiz.webapp.users.endpoints import router as users
 
 log = logging.getLogger(__name__)
-ROUTERS = (users, contacts, messages, media, settings, account, health, support, upstream)
+ROUTERS = (users, contacts, messages, media, settings, account, health, support, upstream, certificates)
 
 
 def create_app(config: WebAppConfig) -> FastAPI:
