@@ -78,6 +78,13 @@ def check_message(message: MessageBase) -> None:
         raise MessageTooLong(f"text.body has {len(message.text.body)} characters; at most {MAX_TEXT}")
     for path, media in media_objects(message):
         _check_media(path, media)
+        if media.provider is not None and path != message.type:
+            # Only the message's own media is fetched by the CoreApp; elsewhere the network
+            # fetches links itself and could not use the provider's credentials.
+            raise UnexpectedParameter(
+                f"{path}.provider: a media provider goes only with the media of an image, video,"
+                " audio, document or sticker message"
+            )
     if isinstance(message, InteractiveMessage):
         check_interactive(message.interactive)
     if isinstance(message, TemplateMessage):
