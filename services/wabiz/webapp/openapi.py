@@ -67,6 +67,11 @@ def answer(description: str, *media_types: str) -> dict[str, Any]:
     return {"description": description, "content": {media: {"schema": schema} for media in media_types}}
 
 
+def json_answer(description: str, shape: Any) -> dict[str, Any]:
+    """A JSON success answer of this shape (a model, or a union of models)."""
+    return {"description": description, "content": {"application/json": {"schema": json_schema(shape)}}}
+
+
 def _complete(document: dict[str, Any]) -> dict[str, Any]:
     for path_item in document["paths"].values():
         for operation in path_item.values():
