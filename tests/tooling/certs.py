@@ -1,9 +1,12 @@
-"""Certificates for a throwaway control plane: a CA, serving and client certificates, an SA key."""
+"""Certificates for tests: a throwaway control plane (a CA, serving and client certificates, an SA
+key), and a private CA with an HTTPS server's certificate (a webhook behind a private CA)."""
 
 from __future__ import annotations
 
 import datetime
 import ipaddress
+import ssl
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -49,16 +52,22 @@ def _builder(subject: x509.Name, issuer: x509.Name, key: Key) -> x509.Certificat
     )
 
 
+def _self_signed_ca(common: str) -> tuple[Key, x509.Certificate]:
+    key = _key()
+    name = _name(common)
+    ca = (
+        _builder(name, name, key)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    return key, ca
+
+
 def make_pki(directory: Path) -> None:
     """ca.crt/key, apiserver.crt/key (127.0.0.1), admin.crt/key (system:masters), sa.key/sa.pub."""
     directory.mkdir(parents=True, exist_ok=True)
-    ca_key = _key()
-    ca_name = _name("wabiz-test-ca")
-    ca = (
-        _builder(ca_name, ca_name, ca_key)
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(ca_key, hashes.SHA256())
-    )
+    ca_key, ca = _self_signed_ca("wabiz-test-ca")
+    ca_name = ca.subject
     _write(directory / "ca", ca_key, ca)
     server_key = _key()
     names = [
@@ -97,3 +106,26 @@ def client_certificate(directory: Path, user: str, group: str | None = None) -> 
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
         ),
     )
+
+
+@dataclass(frozen=True)
+class PrivateServer:
+    ca_pem: bytes  # what a client must trust
+    server: ssl.SSLContext  # serves 127.0.0.1 with a certificate that CA signed
+
+
+def private_https_server(directory: Path) -> PrivateServer:
+    """A self-signed CA of its own and a server context for 127.0.0.1 signed by it."""
+    directory.mkdir(parents=True, exist_ok=True)
+    ca_key, ca = _self_signed_ca("wabiz-webhook-test-ca")
+    key = _key()
+    address = x509.IPAddress(ipaddress.ip_address("127.0.0.1"))
+    cert = (
+        _builder(_name("webhook"), ca.subject, key)
+        .add_extension(x509.SubjectAlternativeName([address]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    _write(directory / "webhook", key, cert)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(directory / "webhook.crt", directory / "webhook.key")
+    return PrivateServer(ca.public_bytes(serialization.Encoding.PEM), server)

@@ -6,6 +6,7 @@ talks real HTTP over a real socket without any other process.
 
 from __future__ import annotations
 
+import ssl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -46,15 +47,16 @@ class RecordingServer:
 
 
 @asynccontextmanager
-async def recording_server() -> AsyncIterator[RecordingServer]:
+async def recording_server(tls: ssl.SSLContext | None = None) -> AsyncIterator[RecordingServer]:
+    """Plain HTTP, or HTTPS with the server context `tls`."""
     server = RecordingServer()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", server._handle)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     port = pick()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    server.url = f"http://127.0.0.1:{port}"
+    await web.TCPSite(runner, "127.0.0.1", port, ssl_context=tls).start()
+    server.url = f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     try:
         yield server
     finally:

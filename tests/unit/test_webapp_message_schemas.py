@@ -103,7 +103,7 @@ INVALID: list[tuple[dict[str, Any], int, str]] = [
     ({"text": {"body": "x"}}, 1008, "type is required"),
     ({"type": "carrier-pigeon"}, 1009, "type: 'carrier-pigeon' is not a message type"),
     ({"type": 5}, 1009, "type: 5"),
-    ({"to": None, "type": "text", "text": {"body": "x"}}, 1009, "to:"),
+    ({"to": None, "type": "text", "text": {"body": "x"}}, 1008, "to is required"),  # null = absent
     ({"to": 16315551181, "type": "text", "text": {"body": "x"}}, 1009, "to:"),
     ({"type": "text"}, 1008, "text is required"),
     ({"type": "text", "text": {"body": "x" * 4097}}, 1001, "text.body has 4097 characters"),

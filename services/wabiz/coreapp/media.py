@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import tempfile
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import IO, Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -27,6 +27,7 @@ from wabiz.kit.streams import spool
 
 log = logging.getLogger(__name__)
 SPOOL_IN_MEMORY = 1024 * 1024
+UPLOAD_CHUNK = 256 * 1024
 
 
 class MediaBridge:
@@ -91,6 +92,14 @@ class MediaBridge:
         )
         return upstream_id
 
+    async def upload_fetched(self, fetch: Callable[[IO[bytes]], Awaitable[tuple[str, int]]]) -> str:
+        """Upload what `fetch` streams into a spooled file (it answers the MIME type and size):
+        the network's id. Within a transfer slot, as every other transfer."""
+        async with self._slots:
+            with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as spooled:
+                mime_type, size = await fetch(spooled)
+                return await self._gateway.upload_media(_chunks_of(spooled), size, mime_type)
+
     async def _upload(self, media_id: str, mime_type: str, size: int | None) -> str:
         async with self._slots:
             chunks = await self._store.read(media_id)
@@ -98,3 +107,8 @@ class MediaBridge:
         async with self._sessions.begin() as session:
             await media.set_upstream_id(session, media_id, upstream_id)
         return upstream_id
+
+
+async def _chunks_of(spooled: IO[bytes]) -> AsyncIterator[bytes]:
+    while chunk := spooled.read(UPLOAD_CHUNK):
+        yield chunk

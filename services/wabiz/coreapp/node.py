@@ -21,6 +21,7 @@ from wabiz.coreapp.config import CoreAppConfig
 from wabiz.coreapp.events import EventHandler
 from wabiz.coreapp.heartbeat import Heartbeat
 from wabiz.coreapp.leases import Leases
+from wabiz.coreapp.link_media import LinkMedia
 from wabiz.coreapp.media import MediaBridge
 from wabiz.coreapp.registration import Registration
 from wabiz.coreapp.sending import Sending
@@ -59,10 +60,12 @@ class Node:
         self.settings = SettingsCache(self.sessions)
         self.leases = Leases(config.node_id, config.internal_url)
         self.media = MediaBridge(self.sessions, self.gateway, self.store, config.media_transfers)
+        # A provider's link is as much a user's choice as the webhook URL: the same address policy.
+        self.link_media = LinkMedia(self.sessions, self.media, config.webhook_policy)
         self.memory = MemoryQueue(config.max_memory_callbacks)
         secret = config.webhook_secret.get_secret_value() if config.webhook_secret else None
         # Its own connections: the webhook's address is a user's choice, the upstream's is not.
-        self.webhooks = WebhookClient(config.webhook_policy, secret)
+        self.webhooks = WebhookClient(config.webhook_policy, secret, lambda: self.settings.webhooks_ca)
         self.deliverer = Deliverer(
             DatabaseQueue(self.sessions),
             self.memory,
@@ -91,6 +94,7 @@ class Node:
             self.leases,
             self.settings,
             self.callbacks,
+            self.link_media,
         )
         self.outbox = self.sending.outbox
         self.heartbeat = Heartbeat(
@@ -155,5 +159,6 @@ class Node:
                 await self.leases.leave(session)
         await self.http.close()
         await self.webhooks.close()
+        await self.link_media.close()
         await self.store.close()
         await self.engine.dispose()

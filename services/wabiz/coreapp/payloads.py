@@ -57,6 +57,7 @@ def to_cloud(message: dict[str, Any], our_id: str, upstream_media_id: str | None
     if kind in SENDABLE_MEDIA and isinstance(typed, dict):
         typed.pop("provider", None)
         if upstream_media_id is not None:
+            typed.pop("link", None)  # a provider's link, fetched and uploaded: sent by id
             typed["id"] = upstream_media_id
     elif kind == "text" and isinstance(typed, dict) and "preview_url" in message:
         typed["preview_url"] = message["preview_url"]

@@ -1,7 +1,8 @@
 """What this node sends to the network: the messages it accepts, and read receipts.
 
 A message is accepted only by the owner of its recipient's shard, into the outbox (`outbox.py`),
-which sends it in order per recipient; media is uploaded upstream on the way (`media.py`). A
+which sends it in order per recipient; media is uploaded upstream on the way (`media.py`, and
+`link_media.py` for links fetched through a media provider). A
 message the network refuses for good ends `failed`, with its callback queued in the same
 transaction.
 """
@@ -18,6 +19,7 @@ from wabiz.coreapp import payloads
 from wabiz.coreapp.callbacks import Callbacks
 from wabiz.coreapp.config import CoreAppConfig
 from wabiz.coreapp.leases import Leases
+from wabiz.coreapp.link_media import LinkMedia
 from wabiz.coreapp.media import MediaBridge
 from wabiz.coreapp.outbox import Outbox, new_message_id
 from wabiz.coreapp.registration import Registration
@@ -44,8 +46,10 @@ class Sending:
         leases: Leases,
         settings: SettingsCache,
         callbacks: Callbacks,
+        link_media: LinkMedia,
     ) -> None:
         self._config, self._sessions, self._gateway, self._media = config, sessions, gateway, media
+        self._link_media = link_media
         self._registration, self._leases, self._settings = registration, leases, settings
         self._callbacks = callbacks
         self.outbox = Outbox(sessions, self._send, self._failed, leases.owns, config.send_concurrency)
@@ -77,14 +81,24 @@ class Sending:
     async def _send(self, message: Outgoing) -> str:
         body = message.body
         kind = body["type"]
-        upstream_media = None
         typed = body.get(kind)
-        if kind in SENDABLE_MEDIA and isinstance(typed, dict) and "id" in typed:
+        upstream_media = None
+        if kind in SENDABLE_MEDIA and isinstance(typed, dict):
+            upstream_media = await self._upstream_media(kind, typed)
+        return await self._gateway.send(payloads.to_cloud(body, message.id, upstream_media))
+
+    async def _upstream_media(self, kind: str, typed: dict[str, Any]) -> str | None:
+        """The network's id of the message's media: ours uploaded, or a provider's link fetched;
+        None for a plain link, which the network fetches itself."""
+        if "id" in typed:
             try:
-                upstream_media = await self._media.upstream_id_for(str(typed["id"]))
+                return await self._media.upstream_id_for(str(typed["id"]))
             except (NotFound, MediaMissing) as exc:  # deleted after the send was accepted: never goes out
                 raise UpstreamError(131053, "Media upload error", f"media {typed['id']} is gone") from exc
-        return await self._gateway.send(payloads.to_cloud(body, message.id, upstream_media))
+        provider = typed.get("provider")
+        if isinstance(provider, dict) and "link" in typed:
+            return await self._link_media.upstream_id(str(typed["link"]), str(provider.get("name")), kind)
+        return None
 
     async def _failed(self, message: Outgoing, error: UpstreamError) -> None:
         item = payloads.failed_item(message.id, message.wa_id, error.code, error.details, int(time.time()))

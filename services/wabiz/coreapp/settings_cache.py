@@ -1,4 +1,5 @@
-"""The application settings as this node last read them; re-read only when `version` changes."""
+"""The settings as this node last read them: the application settings and the webhooks' CA bundle,
+read together in one query and re-validated only when a `version` changed."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from wabiz.kit.appsettings import ApplicationSettings, validate
 from wabiz.kit.errors import ApiError
 
 log = logging.getLogger(__name__)
+SYNCED = (settings.APPLICATION, settings.WEBHOOKS_CA)
 
 
 class SettingsCache:
@@ -18,17 +20,25 @@ class SettingsCache:
         self._sessions = sessions
         self.version = -1
         self.current = ApplicationSettings()
+        self._ca_version = -1
+        self.webhooks_ca: str | None = None  # PEM, trusted besides the system's authorities
 
     async def refresh(self) -> bool:
         """True when the settings changed."""
         async with self._sessions() as session:
-            stored = await settings.versioned(session)
-        version, value = stored.version, stored.overrides
-        if version == self.version:
+            stored = await settings.several_versioned(session, SYNCED)
+        ca = stored[settings.WEBHOOKS_CA]
+        if ca.version != self._ca_version:
+            pem = ca.overrides.get("pem")
+            self.webhooks_ca, self._ca_version = (pem if isinstance(pem, str) else None), ca.version
+        application = stored[settings.APPLICATION]
+        if application.version == self.version:
             return False
         try:
-            self.current = validate(value)
+            self.current = validate(application.overrides)
         except ApiError as exc:  # a bad row must not stop the node; keep the last good settings
-            log.error("ignoring invalid application settings (version %s): %s", version, exc.details)
-        self.version = version
+            log.error(
+                "ignoring invalid application settings (version %s): %s", application.version, exc.details
+            )
+        self.version = application.version
         return True

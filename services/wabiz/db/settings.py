@@ -1,7 +1,9 @@
-"""The application settings document: the `settings` row named `application`.
+"""The settings documents: one `settings` row each, JSON, versioned.
 
-It holds only the overrides of the defaults (`kit.appsettings`); every write bumps `version`, which
-is how CoreApps notice a change without re-reading the document.
+`application` holds only the overrides of the defaults (`kit.appsettings`); `webhooks_ca` the CA
+bundle the webhook client trusts (`{"pem": …}`, `{}` when removed); `media_providers` the media
+providers by name. Every write bumps the row's `version`, which is how CoreApps notice a change
+without re-reading the document. Rows are never deleted, so a version never repeats.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 APPLICATION = "application"
+WEBHOOKS_CA = "webhooks_ca"
+MEDIA_PROVIDERS = "media_providers"
 _READ = "SELECT version, value FROM settings WHERE name = :n"
 
 
@@ -23,28 +27,38 @@ class Versioned:
     overrides: dict[str, Any]
 
 
-async def overrides(session: AsyncSession, for_update: bool = False) -> dict[str, Any]:
-    """The stored overrides; `for_update` locks the row until the transaction ends, so that
-    concurrent read-merge-write cycles apply one after the other."""
+async def overrides(
+    session: AsyncSession, for_update: bool = False, name: str = APPLICATION
+) -> dict[str, Any]:
+    """The stored document (`{}` if never written); `for_update` locks the row until the
+    transaction ends, so that concurrent read-merge-write cycles apply one after the other."""
     query = _READ + " FOR UPDATE" if for_update else _READ
-    row = (await session.execute(text(query), {"n": APPLICATION})).first()
+    row = (await session.execute(text(query), {"n": name})).first()
     return dict(row.value) if row else {}
 
 
-async def versioned(session: AsyncSession) -> Versioned:
-    row = (await session.execute(text(_READ), {"n": APPLICATION})).first()
-    return Versioned(row.version, row.value) if row else Versioned(0, {})
+async def versioned(session: AsyncSession, name: str = APPLICATION) -> Versioned:
+    return (await several_versioned(session, (name,)))[name]
 
 
-async def write(session: AsyncSession, new: dict[str, Any]) -> None:
-    """Replace the overrides and bump the version."""
+async def several_versioned(session: AsyncSession, names: tuple[str, ...]) -> dict[str, Versioned]:
+    """Several documents in one read (a CoreApp syncs them together)."""
+    rows = await session.execute(
+        text("SELECT name, version, value FROM settings WHERE name = ANY(:names)"), {"names": list(names)}
+    )
+    found = {row.name: Versioned(row.version, row.value) for row in rows}
+    return {name: found.get(name, Versioned(0, {})) for name in names}
+
+
+async def write(session: AsyncSession, new: dict[str, Any], name: str = APPLICATION) -> None:
+    """Replace the document and bump the version."""
     await session.execute(
         text(
             "INSERT INTO settings (name, value, version) VALUES (:n, CAST(:v AS jsonb), 1)"
             " ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value,"
             " version = settings.version + 1, updated_at = now()"
         ),
-        {"n": APPLICATION, "v": orjson.dumps(new).decode()},
+        {"n": name, "v": orjson.dumps(new).decode()},
     )
 
 

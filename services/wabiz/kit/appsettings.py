@@ -2,10 +2,15 @@
 
 Stored as one JSON document holding only what differs from the defaults, so a new default reaches
 existing installations and DELETE is simply "store nothing".
+
+A PATCH is read the way On-Premises read it: a number may come as a string of digits
+(`"callback_backoff_delay_ms": "3000"`), and `null` resets a field to its default (its override
+is dropped), which is the only thing `null` can mean for a field that always has a value.
 """
 
 from __future__ import annotations
 
+import copy
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
@@ -67,14 +72,45 @@ class ApplicationSettings(_Strict):
         return True
 
 
+# The integer settings, by path: On-Premises clients may send them as strings of digits.
+INTEGER_SETTINGS = (
+    ("webhooks", "max_concurrent_requests"),
+    ("callback_backoff_delay_ms",),
+    ("max_callback_backoff_delay_ms",),
+    ("heartbeat_interval",),
+    ("unhealthy_interval",),
+)
+MAX_DIGITS = 12
+
+
 def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """`patch` over `base`; a `null` in the patch removes the key (back to its default)."""
     merged = dict(base)
     for key, value in patch.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+        if value is None:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
             merged[key] = deep_merge(merged[key], value)
         else:
             merged[key] = value
     return merged
+
+
+def numbers_from_strings(patch: dict[str, Any]) -> dict[str, Any]:
+    """`patch` with the integer settings given as ASCII digit strings turned into numbers; any
+    other string stays, and validation names it."""
+    converted = copy.deepcopy(patch)
+    for *parents, name in INTEGER_SETTINGS:
+        holder: Any = converted
+        for key in parents:
+            holder = holder.get(key) if isinstance(holder, dict) else None
+        if isinstance(holder, dict) and _is_digits(holder.get(name)):
+            holder[name] = int(holder[name])
+    return converted
+
+
+def _is_digits(value: Any) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= MAX_DIGITS
 
 
 def validate(document: dict[str, Any]) -> ApplicationSettings:
@@ -88,7 +124,7 @@ def apply_patch(stored: dict[str, Any], patch: Any) -> dict[str, Any]:
     """The new stored document after PATCH; raises the contract error naming the bad field."""
     if not isinstance(patch, dict) or not patch:
         raise InvalidParameter("the body must be a non-empty JSON object of settings to change")
-    merged = deep_merge(stored, patch)
+    merged = deep_merge(stored, numbers_from_strings(patch))
     validate(merged)
     return merged
 

@@ -131,8 +131,16 @@ class PayloadTooLarge(InvalidRequest):
     status = 413
 
 
+class NotOffered(ApiError):
+    """An On-Premises function that wabiz leaves to the platform it runs on; the details say what
+    to use instead. HTTP 501, so a client sees at once that retrying will not help."""
+
+    title, status = "Not offered by wabiz", 501
+
+
+# 1000 is the fallback: a generic error from another component is rebuilt as ApiError (500).
 ERRORS_BY_CODE: dict[int, type[ApiError]] = {
-    cls.code: cls for cls in ApiError.__subclasses__() if cls is not Unauthorized
+    cls.code: cls for cls in ApiError.__subclasses__() if cls.code != ApiError.code
 }
 
 

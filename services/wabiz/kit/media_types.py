@@ -46,6 +46,11 @@ def canonical(content_type: str) -> str:
     return base
 
 
+def kind_and_limit(mime_type: str) -> tuple[str, int]:
+    """What media of this type is sent as, and its limit; an unlisted type is a document."""
+    return KINDS.get(canonical(mime_type), ("document", DOCUMENT_LIMIT))
+
+
 def download_limit(mime_type: str) -> int:
     """The most bytes inbound media of this type may have."""
     mime = canonical(mime_type)

@@ -118,8 +118,8 @@ class TargetRefused(OSError):
 
 
 class GuardedResolver(AbstractResolver):
-    """Name resolution for callback connections: aiohttp connects to exactly the addresses this
-    returns, so the addresses checked are the addresses used."""
+    """Name resolution for callback connections (and media provider fetches): aiohttp connects to
+    exactly the addresses this returns, so the addresses checked are the addresses used."""
 
     def __init__(self, policy: TargetPolicy) -> None:
         self._policy = policy
@@ -131,7 +131,7 @@ class GuardedResolver(AbstractResolver):
         results = await self._inner.resolve(host, port, family)
         for result in results:
             if problem := self._policy.refusal(ip_address(result["host"].split("%")[0])):
-                raise TargetRefused(f"webhook host {host} resolves to {problem}")
+                raise TargetRefused(f"host {host} resolves to {problem}")
         return results
 
     async def close(self) -> None:

@@ -19,12 +19,14 @@ from wabiz.kit.httpapp import install_error_handlers, serve
 from wabiz.kit.logs import setup
 from wabiz.webapp import openapi
 from wabiz.webapp.account.endpoints import router as account
+from wabiz.webapp.certificates.endpoints import router as certificates
 from wabiz.webapp.config import WebAppConfig
 from wabiz.webapp.contacts.endpoints import router as contacts
 from wabiz.webapp.health.endpoints import router as health
 from wabiz.webapp.health.metrics import MetricsMiddleware, WebAppMetrics
 from wabiz.webapp.media.endpoints import router as media
 from wabiz.webapp.messages.endpoints import router as messages
+from wabiz.webapp.providers.endpoints import router as providers
 from wabiz.webapp.settings.endpoints import router as settings
 from wabiz.webapp.state import open_state
 from wabiz.webapp.support.endpoints import router as support
@@ -32,7 +34,19 @@ from wabiz.webapp.upstream.endpoints import router as upstream
 from wabiz.webapp.users.endpoints import router as users
 
 log = logging.getLogger(__name__)
-ROUTERS = (users, contacts, messages, media, settings, account, health, support, upstream)
+ROUTERS = (
+    users,
+    contacts,
+    messages,
+    media,
+    settings,
+    account,
+    health,
+    support,
+    upstream,
+    certificates,
+    providers,
+)
 
 
 def create_app(config: WebAppConfig) -> FastAPI:

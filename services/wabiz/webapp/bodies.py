@@ -24,11 +24,24 @@ class StrictModel(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
+def without_nulls(raw: Any) -> Any:
+    """`raw` with every `null` member of an object left out, at any depth.
+
+    On-Premises clients send `null` for an optional field they do not set; it means the same as
+    leaving the field out (a required field sent as `null` is therefore "missing", 1008).
+    """
+    if isinstance(raw, dict):
+        return {key: without_nulls(value) for key, value in raw.items() if value is not None}
+    if isinstance(raw, list):
+        return [without_nulls(item) for item in raw]
+    return raw
+
+
 def to_model(model: type[M], raw: Any) -> M:
     if not isinstance(raw, dict):
         raise InvalidRequest("the request body must be a JSON object")
     try:
-        return model.model_validate(raw)
+        return model.model_validate(without_nulls(raw))
     except ValidationError as exc:
         raise error_from_validation(exc.errors()) from None
 

@@ -27,6 +27,7 @@ DESCRIPTIONS = {
     413: "Body larger than its limit (1025)",
     429: "Too many requests (1015); `Retry-After` says when to try again",
     500: "Unexpected failure (1014); details are in the server's log",
+    501: "Not offered by wabiz (1000); the details say what to use instead",
     503: "Not ready, overloaded, database unavailable or failover in progress (1011, 1016, 1018, 1023)",
 }
 EVERY_OPERATION = (401, 500, 503)
@@ -64,6 +65,11 @@ def answer(description: str, *media_types: str) -> dict[str, Any]:
     """A success answer that is not JSON (or not only): its media types, any bytes."""
     schema = {"type": "string"}
     return {"description": description, "content": {media: {"schema": schema} for media in media_types}}
+
+
+def json_answer(description: str, shape: Any) -> dict[str, Any]:
+    """A JSON success answer of this shape (a model, or a union of models)."""
+    return {"description": description, "content": {"application/json": {"schema": json_schema(shape)}}}
 
 
 def _complete(document: dict[str, Any]) -> dict[str, Any]:

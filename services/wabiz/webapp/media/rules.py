@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 
 from wabiz.kit.errors import InvalidParameter, MissingParameter, PayloadTooLarge
-from wabiz.kit.media_types import DOCUMENT_LIMIT, KINDS, canonical
+from wabiz.kit.media_types import KINDS, canonical, kind_and_limit
 
 NOT_DOCUMENTS = ("image/", "audio/", "video/")
 _NAME = r"[a-z0-9][a-z0-9!#$&^_.+\-]*"
@@ -33,7 +33,7 @@ def media_rule(content_type: str | None) -> MediaRule:
     mime = canonical(content_type)
     if not _MIME.match(mime.partition(";")[0]):
         raise InvalidParameter(f"Content-Type: {content_type!r} is not a MIME type")
-    kind, limit = KINDS.get(mime, ("document", DOCUMENT_LIMIT))
+    kind, limit = kind_and_limit(mime)
     if kind == "document" and mime.startswith(NOT_DOCUMENTS):
         supported = ", ".join(m for m in KINDS if m.startswith(mime.split("/")[0]))
         raise InvalidParameter(f"Content-Type: {mime} is not supported; use one of {supported}")

@@ -1,7 +1,8 @@
 """What a message must satisfy beyond its schema, with the contract's codes.
 
 `parse_message` picks the model by `type` first, so a missing `type` is 1008 and an unknown one
-1009 instead of a pydantic union error listing every possible shape.
+1009 instead of a pydantic union error listing every possible shape. A legacy `hsm` message is
+validated as such, then translated into the `template` it means (`hsm.py`).
 """
 
 from __future__ import annotations
@@ -20,8 +21,10 @@ from wabiz.kit.errors import (
 )
 from wabiz.kit.media_types import SENDABLE_MEDIA
 from wabiz.webapp.bodies import to_model
+from wabiz.webapp.messages.hsm import hsm_to_template
 from wabiz.webapp.messages.schemas import (
     MESSAGE_MODELS,
+    HsmMessage,
     Interactive,
     InteractiveMessage,
     Media,
@@ -62,6 +65,8 @@ def parse_message(raw: Any) -> MessageBase:
             f"type: {kind!r} is not a message type; use one of {', '.join(MESSAGE_MODELS)}"
         )
     message = to_model(model, raw)
+    if isinstance(message, HsmMessage):
+        message = hsm_to_template(message)
     check_message(message)
     return message
 
@@ -73,6 +78,13 @@ def check_message(message: MessageBase) -> None:
         raise MessageTooLong(f"text.body has {len(message.text.body)} characters; at most {MAX_TEXT}")
     for path, media in media_objects(message):
         _check_media(path, media)
+        if media.provider is not None and path != message.type:
+            # Only the message's own media is fetched by the CoreApp; elsewhere the network
+            # fetches links itself and could not use the provider's credentials.
+            raise UnexpectedParameter(
+                f"{path}.provider: a media provider goes only with the media of an image, video,"
+                " audio, document or sticker message"
+            )
     if isinstance(message, InteractiveMessage):
         check_interactive(message.interactive)
     if isinstance(message, TemplateMessage):

@@ -16,6 +16,8 @@ from wabiz.webapp.bodies import StrictModel
 
 Short = Annotated[str, Field(min_length=1, max_length=256)]
 OptionalText = Annotated[str, Field(max_length=1024)] | None
+TemplateName = Annotated[str, Field(min_length=1, max_length=512)]
+LanguageCode = Annotated[str, Field(min_length=2, max_length=15)]
 MAX_BUTTONS = 3
 MAX_SECTIONS = 10
 
@@ -105,7 +107,7 @@ class ContactCard(StrictModel):
 
 class Language(StrictModel):
     policy: Literal["deterministic"] = "deterministic"
-    code: Annotated[str, Field(min_length=2, max_length=15)]
+    code: LanguageCode
 
 
 class Currency(StrictModel):
@@ -148,7 +150,7 @@ class Component(StrictModel):
 
 class Template(StrictModel):
     namespace: Short
-    name: Annotated[str, Field(min_length=1, max_length=512)]
+    name: TemplateName
     language: Language
     components: list[Component] = Field(default_factory=list)
 
@@ -222,6 +224,9 @@ class MessageBase(StrictModel):
     type: str  # narrowed to one literal by each message model
     recipient_type: str = "individual"
     preview_url: bool | None = None
+    # On-Premises rendered @-mentions in group messages; accepted for its clients, no effect
+    # (the network has neither groups nor mentions for business messages).
+    render_mentions: bool | None = None
     ttl: Annotated[int, Field(ge=1, le=30 * 24 * 3600)] | None = None  # seconds
     context: Context | None = None
 
@@ -276,6 +281,43 @@ class InteractiveMessage(MessageBase):
     interactive: Interactive
 
 
+class HsmLanguage(StrictModel):
+    policy: Literal["deterministic", "fallback"] = "deterministic"  # fallback: retired by Meta
+    code: LanguageCode
+
+
+class HsmCurrency(StrictModel):
+    currency_code: Annotated[str, Field(pattern=r"^[A-Z]{3}$")]
+    amount_1000: int
+
+
+class HsmDateTime(StrictModel):
+    """The old exact date: either broken into parts or a unix time; only the default is shown."""
+
+    component: dict[str, int | str] | None = None
+    unix_epoch: dict[str, int] | None = None
+
+
+class LocalizableParam(StrictModel):
+    default: Annotated[str, Field(min_length=1, max_length=32768)]
+    currency: HsmCurrency | None = None
+    date_time: HsmDateTime | None = None
+
+
+class Hsm(StrictModel):
+    namespace: Short
+    element_name: TemplateName
+    language: HsmLanguage
+    localizable_params: list[LocalizableParam] = Field(default_factory=list)
+
+
+class HsmMessage(MessageBase):
+    """The legacy template message of On-Premises; sent as the `template` it means (`hsm.py`)."""
+
+    type: Literal["hsm"]
+    hsm: Hsm
+
+
 MESSAGE_MODELS: dict[str, type[MessageBase]] = {
     "text": TextMessage,
     "image": ImageMessage,
@@ -287,6 +329,7 @@ MESSAGE_MODELS: dict[str, type[MessageBase]] = {
     "contacts": ContactsMessage,
     "template": TemplateMessage,
     "interactive": InteractiveMessage,
+    "hsm": HsmMessage,
 }
 AnyMessage = (
     TextMessage
@@ -299,6 +342,7 @@ AnyMessage = (
     | ContactsMessage
     | TemplateMessage
     | InteractiveMessage
+    | HsmMessage
 )
 
 

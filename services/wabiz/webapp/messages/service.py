@@ -3,7 +3,8 @@
 The WebApp writes nothing on the send path: it validates, checks what it can from memory
 (registration and the business number from the cached shard map, known-invalid recipients) and
 hands the message to the owner of the recipient's shard, which stores it before answering, so
-the id returned is durable. Only media sent by id costs a database read (one indexed lookup).
+the id returned is durable. Only media sent by id or through a media provider costs a database
+read (one indexed lookup, one settings row).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from wabiz.kit.errors import BadUser, InternalError, InvalidParameter, InvalidUs
 from wabiz.kit.phone import is_plausible_wa_id, normalize
 from wabiz.webapp.messages.rules import media_objects
 from wabiz.webapp.messages.schemas import Media, MessageBase
+from wabiz.webapp.providers.service import require_providers
 from wabiz.webapp.state import AppState
 
 
@@ -38,6 +40,14 @@ async def require_media(state: AppState, objects: list[tuple[str, Media]]) -> No
             raise NotFound(f"{path}.id: media {media_id} does not exist; upload it with POST /v1/media")
 
 
+async def require_named_providers(state: AppState, objects: list[tuple[str, Media]]) -> None:
+    """Media providers a link names must exist: 1009 naming the first unknown."""
+    named = {m.provider.name: f"{path}.provider.name" for path, m in objects if m.provider is not None}
+    if named:
+        async with state.sessions() as session:
+            await require_providers(session, named)
+
+
 async def send(state: AppState, message: MessageBase) -> str:
     wa_id = recipient(message.to)
     shard_map = await state.shard_maps.get()
@@ -47,7 +57,9 @@ async def send(state: AppState, message: MessageBase) -> str:
         raise BadUser("a business cannot send messages to its own number")
     if state.known_invalid.is_invalid(wa_id):
         raise InvalidUser(f"to: {message.to} is not a WhatsApp user (checked with POST /v1/contacts)")
-    await require_media(state, media_objects(message))
+    objects = media_objects(message)
+    await require_media(state, objects)
+    await require_named_providers(state, objects)
     body = message.model_dump(exclude_none=True) | {"to": wa_id}
     stored = await state.coreapps.to_owner(wa_id, "POST", "/internal/messages", {"message": body})
     message_id = stored.get("id")

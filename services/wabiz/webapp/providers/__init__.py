@@ -1,0 +1,1 @@
+"""`/v1/settings/application/media/providers`: credentials for outbound media sent by `link`."""
