@@ -25,6 +25,7 @@ from wabiz.webapp.health.endpoints import router as health
 from wabiz.webapp.health.metrics import MetricsMiddleware, WebAppMetrics
 from wabiz.webapp.media.endpoints import router as media
 from wabiz.webapp.messages.endpoints import router as messages
+from wabiz.webapp.profile.endpoints import router as profile
 from wabiz.webapp.settings.endpoints import router as settings
 from wabiz.webapp.state import open_state
 from wabiz.webapp.support.endpoints import router as support
@@ -32,7 +33,7 @@ from wabiz.webapp.upstream.endpoints import router as upstream
 from wabiz.webapp.users.endpoints import router as users
 
 log = logging.getLogger(__name__)
-ROUTERS = (users, contacts, messages, media, settings, account, health, support, upstream)
+ROUTERS = (users, contacts, messages, media, settings, profile, account, health, support, upstream)
 
 
 def create_app(config: WebAppConfig) -> FastAPI:
