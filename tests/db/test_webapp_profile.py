@@ -182,3 +182,16 @@ async def test_only_admins(run: Running, headers: dict[str, str], coreapp: FakeC
 
 async def test_without_a_coreapp_is_1011(run: Running, headers: dict[str, str]) -> None:
     assert error(await run.client.get(PROFILE, headers=headers))[:2] == (503, 1011)
+
+
+async def test_openapi_documents_the_bodies_and_answers(run: Running) -> None:
+    paths = (await run.client.get("/openapi.json")).json()["paths"]
+    profile = paths[PROFILE]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert set(profile["properties"]) == {"address", "description", "email", "vertical", "websites"}
+    assert set(paths[TWO_STEP]) == {"post", "delete"}
+    assert "400" in paths[TWO_STEP]["delete"]["responses"], "the refusal is documented"
+    photo = paths[PHOTO]
+    assert set(photo["post"]["requestBody"]["content"]) == {"image/jpeg", "image/png"}
+    assert set(photo["get"]["responses"]["200"]["content"]) == {"image/jpeg", "image/png", "application/json"}
+    assert [p["name"] for p in photo["get"]["parameters"]] == ["format"]
+    assert set(paths[ABOUT]) == {"get", "patch"}

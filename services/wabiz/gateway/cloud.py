@@ -186,6 +186,8 @@ class CloudApiGateway:
             async with self._session.get(url, timeout=MEDIA_TIMEOUT) as answer:
                 if answer.status != 200:
                     raise UpstreamError(0, "Profile photo unavailable", f"its URL answered {answer.status}")
+                if (answer.content_length or 0) > limit:
+                    raise TooLarge(limit)
                 data = await read_at_most(answer.content.iter_chunked(MEDIA_CHUNK), limit)
                 return ProfilePhoto(data, answer.content_type or "image/jpeg")
         except TooLarge:
