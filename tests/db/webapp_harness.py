@@ -105,7 +105,8 @@ def error(answer: httpx.Response) -> tuple[int, int, str]:
 
 @dataclass
 class FakeCoreApp:
-    """Answers `(method, path)` with a canned `(status, JSON)`; records every request."""
+    """Answers `(method, path)` with a canned `(status, JSON)`, or `(status, bytes)` as a PNG image;
+    records every request, with its JSON body parsed (any other body as bytes)."""
 
     url: str = ""
     answers: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
@@ -113,9 +114,11 @@ class FakeCoreApp:
 
     async def _handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
-        body = orjson.loads(raw) if raw else None
+        body = orjson.loads(raw) if raw and request.content_type == "application/json" else raw or None
         self.requests.append((request.method, request.path, dict(request.headers), body))
         status, payload = self.answers.get((request.method, request.path), (404, {"errors": []}))
+        if isinstance(payload, bytes):
+            return web.Response(status=status, body=payload, content_type="image/png")
         return web.Response(status=status, body=orjson.dumps(payload), content_type="application/json")
 
 

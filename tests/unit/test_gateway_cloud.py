@@ -251,3 +251,68 @@ def test_error_from_tolerates_any_error_body() -> None:
     assert error_from(502, None).retryable
     assert error_from(400, {"error": "text"}).code == 400
     assert error_from(400, {"error": {"code": "100", "error_data": []}}).details == "HTTP 400"
+
+
+async def test_the_business_profile_is_read_and_changed_on_the_phone_number(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    profile = {"messaging_product": "whatsapp", "about": "hi", "websites": ["https://a.example"]}
+    upstream.answers = [(200, {"data": [profile]}), (200, {"success": True})]
+    gateway = cloud(upstream, http)
+    assert await gateway.business_profile() == {"about": "hi", "websites": ["https://a.example"]}
+    await gateway.update_business_profile({"about": "hello", "vertical": "RETAIL"})
+    read, change = upstream.requests
+    assert read.method == "GET"
+    assert read.path == (
+        f"/v21.0/{PNID}/whatsapp_business_profile"
+        "?fields=about,address,description,email,profile_picture_url,websites,vertical"
+    )
+    assert (change.method, change.path) == ("POST", f"/v21.0/{PNID}/whatsapp_business_profile")
+    assert change.json() == {"messaging_product": "whatsapp", "about": "hello", "vertical": "RETAIL"}
+
+
+async def test_a_profile_answer_without_data_is_retryable(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    upstream.default = (200, {"data": []})
+    with pytest.raises(UpstreamError) as caught:
+        await cloud(upstream, http).business_profile()
+    assert caught.value.retryable
+
+
+async def test_the_profile_photo_goes_up_through_the_resumable_upload_api(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    upstream.answers = [(200, {"id": "upload:abc?sig=xyz"}), (200, {"h": "2:handle"})]
+    assert await cloud(upstream, http).upload_profile_photo(b"\x89PNG-bytes", "image/png") == "2:handle"
+    session, data = upstream.requests
+    assert (session.method, session.path) == ("POST", "/v21.0/app/uploads?file_length=10&file_type=image/png")
+    assert (data.method, data.path) == ("POST", "/v21.0/upload:abc?sig=xyz"), "the session id as given"
+    assert data.headers["file_offset"] == "0"
+    assert data.headers["Authorization"] == BEARER["Authorization"]
+    assert data.body == b"\x89PNG-bytes"
+
+
+async def test_the_profile_photo_is_fetched_without_our_token_and_within_its_limit(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    upstream.default = (200, b"photo-bytes")
+    gateway = cloud(upstream, http)
+    photo = await gateway.download_profile_photo(upstream.url + "/photo/1", limit=100)
+    assert photo.data == b"photo-bytes"
+    assert "Authorization" not in upstream.requests[0].headers, "the CDN link is public"
+    with pytest.raises(UpstreamError) as caught:
+        await gateway.download_profile_photo(upstream.url + "/photo/1", limit=5)
+    assert "larger than 5 bytes" in caught.value.details
+    upstream.default = (404, {"error": "gone"})
+    with pytest.raises(UpstreamError):
+        await gateway.download_profile_photo(upstream.url + "/photo/1", limit=100)
+
+
+async def test_the_pin_is_set_on_the_phone_number(
+    upstream: RecordingServer, http: aiohttp.ClientSession
+) -> None:
+    upstream.default = (200, {"success": True})
+    await cloud(upstream, http).set_pin("246810")
+    (request,) = upstream.requests
+    assert (request.method, request.path, request.json()) == ("POST", f"/v21.0/{PNID}", {"pin": "246810"})

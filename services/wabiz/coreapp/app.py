@@ -2,8 +2,9 @@
 
 Internal calls carry the shared internal token; the upstream endpoint is authenticated by the
 network's signature instead. Handlers only translate HTTP to calls on the `Node`; an upstream
-failure during a synchronous call (registration, contacts, mark read, media fetch) leaves as a
-contract error the WebApp passes through: 1011 when it may pass, else the upstream's own words.
+failure during a synchronous call (registration, contacts, mark read, media fetch, profile)
+leaves as a contract error the WebApp passes through: 1011 when it may pass, else the upstream's
+own words.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Header, Request
 from fastapi.responses import PlainTextResponse, Response
 from prometheus_client import generate_latest
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -30,8 +31,16 @@ from wabiz.kit.errors import (
     NotReady,
     Unauthorized,
 )
-from wabiz.kit.httpapp import JSON, error_response, install_error_handlers, read_signed_body, serve
+from wabiz.kit.httpapp import (
+    JSON,
+    error_response,
+    install_error_handlers,
+    read_body,
+    read_signed_body,
+    serve,
+)
 from wabiz.kit.logs import setup
+from wabiz.kit.media_types import PROFILE_PHOTO_LIMIT, PROFILE_PHOTO_TYPES
 from wabiz.kit.signing import HEADER, verify
 
 log = logging.getLogger(__name__)
@@ -99,6 +108,21 @@ class VerifyRequest(_Body):
     code: str = Field(min_length=1, max_length=16)
 
 
+class ProfileRequest(_Body):
+    """Fields to change, in the Cloud API's names (the WebApp checked the On-Premises rules)."""
+
+    about: str | None = Field(None, max_length=139)
+    address: str | None = Field(None, max_length=256)
+    description: str | None = Field(None, max_length=512)
+    email: str | None = Field(None, max_length=128)
+    vertical: str | None = Field(None, max_length=32)
+    websites: list[str] | None = Field(None, max_length=2)
+
+
+class PinRequest(_Body):
+    pin: str = Field(pattern=r"^[0-9]{6}$")
+
+
 def _internal_routes(app: FastAPI, authorised: Any) -> None:
     @app.post("/internal/messages", status_code=201, dependencies=[authorised])
     async def send(request: SendRequest, node: NodeDep) -> JSON:
@@ -144,6 +168,42 @@ def _internal_routes(app: FastAPI, authorised: Any) -> None:
                 "settings_version": node.settings.version,
             }
         )
+
+
+def _profile_routes(app: FastAPI, authorised: Any) -> None:
+    @app.get("/internal/profile", dependencies=[authorised])
+    async def read_profile(node: NodeDep) -> JSON:
+        return JSON({"profile": await node.profile.read()})
+
+    @app.post("/internal/profile", dependencies=[authorised])
+    async def update_profile(request: ProfileRequest, node: NodeDep) -> JSON:
+        await node.profile.update(request.model_dump(exclude_none=True))
+        return JSON({})
+
+    @app.get("/internal/profile/photo", dependencies=[authorised])
+    async def read_photo(node: NodeDep) -> Response:
+        photo = await node.profile.photo()
+        return Response(photo.data, media_type=photo.mime_type)
+
+    @app.post("/internal/profile/photo", dependencies=[authorised])
+    async def set_photo(request: Request, node: NodeDep, content_type: Annotated[str, Header()] = "") -> JSON:
+        if content_type not in PROFILE_PHOTO_TYPES:
+            raise InvalidParameter(f"Content-Type must be one of {', '.join(PROFILE_PHOTO_TYPES)}")
+        await node.profile.set_photo(await read_body(request, PROFILE_PHOTO_LIMIT), content_type)
+        return JSON({})
+
+    @app.delete("/internal/profile/photo", dependencies=[authorised])
+    async def remove_photo(node: NodeDep) -> JSON:
+        await node.profile.remove_photo()
+
+    @app.post("/internal/account/two-step", dependencies=[authorised])
+    async def set_pin(request: PinRequest, node: NodeDep) -> JSON:
+        await node.profile.set_pin(request.pin)
+        return JSON({})
+
+    @app.delete("/internal/account/two-step", dependencies=[authorised])
+    async def remove_pin(node: NodeDep) -> JSON:
+        await node.profile.remove_pin()
 
 
 def _metrics_route(app: FastAPI) -> None:
@@ -201,6 +261,7 @@ def create_app(config: CoreAppConfig) -> FastAPI:
     install_error_handlers(app)
     app.add_exception_handler(UpstreamError, on_upstream_error)
     _internal_routes(app, Depends(require_internal))
+    _profile_routes(app, Depends(require_internal))
     _upstream_routes(app, config)
     _metrics_route(app)
     return app

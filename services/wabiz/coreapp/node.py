@@ -3,7 +3,8 @@
 The parts, each in its own module: `Registration` (the account), `Heartbeat` (leases and the
 network's status), `Sending` (messages and read receipts out, through the `Outbox`), `EventHandler`
 (the network's events in), `Callbacks` and the `Deliverer` (the callback queue to the business's
-webhook), `MediaBridge` (media between the network and the store). The node builds them, starts
+webhook), `MediaBridge` (media between the network and the store), `Profile` (the business profile,
+its photo and the two-step PIN, kept by the network). The node builds them, starts
 their loops and stops them; it decides nothing itself.
 """
 
@@ -23,6 +24,7 @@ from wabiz.coreapp.heartbeat import Heartbeat
 from wabiz.coreapp.leases import Leases
 from wabiz.coreapp.link_media import LinkMedia
 from wabiz.coreapp.media import MediaBridge
+from wabiz.coreapp.profile import Profile
 from wabiz.coreapp.registration import Registration
 from wabiz.coreapp.sending import Sending
 from wabiz.coreapp.settings_cache import SettingsCache
@@ -77,6 +79,7 @@ class Node:
         self.callbacks = Callbacks(lambda: self.settings.current, self.memory, self.deliverer.wake.set)
         # A registration step beats at once, so this node's leases and status follow it.
         self.registration = Registration(config, self.sessions, self.gateway, lambda: self.heartbeat.beat())
+        self.profile = Profile(self.gateway, self.registration.require_registered)
         self.events = EventHandler(
             self.sessions,
             lambda: self.settings.current,

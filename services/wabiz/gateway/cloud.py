@@ -5,6 +5,10 @@ refusal becomes an `UpstreamError` carrying the Cloud error code, and anything t
 (5xx, throttling, timeouts, refused connections, a garbled answer) is marked retryable. Media is
 the exception: it streams, uploads from the store's chunks and downloads capped at the limit of
 its type, refused from the declared length when there is one.
+
+The business profile lives on the phone number (`/{pnid}/whatsapp_business_profile`); its photo
+goes up through the Graph API's Resumable Upload API (`/app/uploads`, then the bytes to the
+session), whose handle the profile then takes as `profile_picture_handle`.
 """
 
 from __future__ import annotations
@@ -16,14 +20,15 @@ import aiohttp
 import orjson
 from aiohttp.payload import AsyncIterablePayload
 
-from wabiz.gateway.base import MediaInfo, RegistrationResult, UpstreamError
+from wabiz.gateway.base import MediaInfo, ProfilePhoto, RegistrationResult, UpstreamError
 from wabiz.kit.errors import NotReady
 from wabiz.kit.phone import is_plausible_wa_id
-from wabiz.kit.streams import TooLarge, capped
+from wabiz.kit.streams import TooLarge, capped, read_at_most
 
 # Cloud API codes that mean "not now" rather than "never": throughput exceeded, service unavailable.
 RETRYABLE_CODES = frozenset({4, 80007, 130429, 131016})
 MEDIA_CHUNK = 256 * 1024
+PROFILE_FIELDS = "about,address,description,email,profile_picture_url,websites,vertical"
 # 100 MB at a slow but steady pace takes minutes; a transfer that stalls is cut off by sock_read.
 MEDIA_TIMEOUT = aiohttp.ClientTimeout(total=900, connect=5, sock_read=60)
 
@@ -58,9 +63,13 @@ class CloudApiGateway:
     def _url(self, *parts: str) -> str:
         return "/".join((self._base, self._version, *parts))
 
-    async def _request(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+    async def _request(
+        self, method: str, url: str, headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         try:
-            async with self._session.request(method, url, headers=self._auth, **kwargs) as answer:
+            async with self._session.request(
+                method, url, headers=self._auth | (headers or {}), **kwargs
+            ) as answer:
                 status, raw = answer.status, await answer.read()
         except (aiohttp.ClientError, TimeoutError) as exc:
             self._last_ok = False
@@ -138,6 +147,57 @@ class CloudApiGateway:
 
     async def verify_code(self, cc: str, phone_number: str, code: str) -> RegistrationResult:
         raise NotReady("registration through the Cloud API is done in Meta's Business Manager (P1)")
+
+    async def business_profile(self) -> dict[str, Any]:
+        """The profile's fields (Cloud API names; those never set are absent)."""
+        payload = await self._request(
+            "GET", self._url(self._pnid, "whatsapp_business_profile"), params={"fields": PROFILE_FIELDS}
+        )
+        data = required_field(payload, "data")
+        if not isinstance(data, list) or not data or not isinstance(data[0], dict):
+            raise UpstreamError(0, "Unexpected upstream answer", "no data[0] profile", retryable=True)
+        return {key: value for key, value in data[0].items() if key != "messaging_product"}
+
+    async def update_business_profile(self, fields: dict[str, Any]) -> None:
+        body = {"messaging_product": "whatsapp"} | fields
+        await self._request("POST", self._url(self._pnid, "whatsapp_business_profile"), json=body)
+
+    async def upload_profile_photo(self, data: bytes, mime_type: str) -> str:
+        """The photo through the Resumable Upload API, in one piece: its handle."""
+        session = await self._request(
+            "POST",
+            self._url("app", "uploads"),
+            params={"file_length": str(len(data)), "file_type": mime_type},
+        )
+        # The session id may carry its own query (`upload:…?sig=…`): part of the URL as given.
+        uploaded = await self._request(
+            "POST",
+            self._url(str(required_field(session, "id"))),
+            headers={"file_offset": "0", "Content-Type": mime_type},
+            data=data,
+            timeout=MEDIA_TIMEOUT,
+        )
+        return str(required_field(uploaded, "h"))
+
+    async def download_profile_photo(self, url: str, limit: int) -> ProfilePhoto:
+        """The photo behind `profile_picture_url`: a public link on the network's CDN, so it is
+        fetched without our token, which is not that host's business."""
+        try:
+            async with self._session.get(url, timeout=MEDIA_TIMEOUT) as answer:
+                if answer.status != 200:
+                    raise UpstreamError(0, "Profile photo unavailable", f"its URL answered {answer.status}")
+                if (answer.content_length or 0) > limit:
+                    raise TooLarge(limit)
+                data = await read_at_most(answer.content.iter_chunked(MEDIA_CHUNK), limit)
+                return ProfilePhoto(data, answer.content_type or "image/jpeg")
+        except TooLarge:
+            raise UpstreamError(0, "Profile photo unavailable", f"larger than {limit} bytes") from None
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise UpstreamError(0, "Profile photo unavailable", str(exc), retryable=True) from exc
+
+    async def set_pin(self, pin: str) -> None:
+        """Two-step verification: sets the PIN, or changes it."""
+        await self._request("POST", self._url(self._pnid), json={"pin": pin})
 
     async def status(self) -> str:
         if self._last_ok is None:

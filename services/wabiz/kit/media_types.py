@@ -33,6 +33,9 @@ KINDS: dict[str, tuple[str, int]] = {
     "image/webp": ("sticker", 500 * KB),  # animated stickers; static ones are meant to be ≤ 100 KB
 }
 DOCUMENT_LIMIT = 100 * MB
+# The business's profile photo: an image the network shows, at most as large as any image.
+PROFILE_PHOTO_TYPES = ("image/jpeg", "image/png")
+PROFILE_PHOTO_LIMIT = 5 * MB
 # A type the network may send but we do not list keeps the limit of its family.
 _FAMILY_LIMITS = {"image/": 5 * MB, "audio/": 16 * MB, "video/": 16 * MB}
 

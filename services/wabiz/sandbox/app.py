@@ -24,7 +24,7 @@ from wabiz.kit.httpapp import JSON, serve
 from wabiz.kit.logs import setup
 from wabiz.kit.phone import normalize
 from wabiz.kit.sandbox_protocol import INSTANCE_FIELD
-from wabiz.sandbox import rules
+from wabiz.sandbox import profiles, rules
 from wabiz.sandbox.cloud_errors import CloudError, invalid
 from wabiz.sandbox.config import SandboxConfig
 from wabiz.sandbox.control import Behaviour, ControlError
@@ -80,6 +80,30 @@ def _cloud_routes(sandbox: Sandbox) -> APIRouter:
     async def verify(request: Request) -> JSON:
         return JSON(sandbox.verify(await _json(request)))
 
+    @router.post("/{version}/app/uploads")
+    async def start_upload(file_length: str | None = None, file_type: str | None = None) -> JSON:
+        return JSON({"id": sandbox.start_upload(file_length, file_type)})
+
+    # Before `POST /{version}/{pnid}`, which would take the session id for a phone number id.
+    @router.post("/{version}/upload:{session}")
+    async def upload_data(session: str, request: Request) -> JSON:
+        offset = request.headers.get("file_offset")
+        return JSON({"h": sandbox.finish_upload(f"upload:{session}", offset, await request.body())})
+
+    @router.get("/{version}/{pnid}/whatsapp_business_profile")
+    async def business_profile(pnid: str) -> JSON:
+        return JSON(sandbox.profile(sandbox.business(pnid)))
+
+    @router.post("/{version}/{pnid}/whatsapp_business_profile")
+    async def update_business_profile(pnid: str, request: Request) -> JSON:
+        sandbox.update_profile(sandbox.business(pnid), await _json(request))
+        return JSON({"success": True})
+
+    @router.get("/{version}/{waba_id}/message_templates")
+    async def message_templates(waba_id: str) -> JSON:
+        sandbox.waba(waba_id)
+        return JSON(profiles.message_templates(sandbox.catalogue))
+
     @router.post("/{version}/{pnid}/messages")
     async def send(pnid: str, request: Request) -> JSON:
         sandbox.business(pnid)
@@ -115,20 +139,35 @@ def _cloud_routes(sandbox: Sandbox) -> APIRouter:
         media = sandbox.media(media_id)
         return Response(media.data, media_type=media.mime_type)
 
+    @router.post("/{version}/{pnid}")
+    async def set_pin(pnid: str, request: Request) -> JSON:
+        """Two-step verification (`{"pin"}`), the one field of a phone number the sandbox changes."""
+        sandbox.set_pin(sandbox.business(pnid), await _json(request))
+        return JSON({"success": True})
+
     # Matches every two-segment GET, so the app includes this router after the control routes.
-    @router.get("/{version}/{media_id}")
-    async def media_info(media_id: str) -> JSON:
-        return JSON(sandbox.media_info(media_id))
+    # Graph ids name any object: a registered phone number's id answers the number, any other media.
+    @router.get("/{version}/{object_id}")
+    async def object_info(object_id: str) -> JSON:
+        if object_id in sandbox.state.verified:
+            return JSON(profiles.phone_number(object_id))
+        return JSON(sandbox.media_info(object_id))
 
     return router
 
 
-def _health_routes(sandbox: Sandbox) -> APIRouter:
+def _public_routes(sandbox: Sandbox) -> APIRouter:
+    """No token: the health check, and profile photos, public links like those of the network's CDN."""
     router = APIRouter()
 
     @router.get("/healthz")
     async def healthz() -> JSON:
         return JSON({"status": "ok", INSTANCE_FIELD: sandbox.instance})
+
+    @router.get("/profile-photo/{photo_id}")
+    async def profile_photo(photo_id: str) -> Response:
+        photo = sandbox.profile_photo(photo_id)
+        return Response(photo.data, media_type=photo.mime_type)
 
     return router
 
@@ -213,7 +252,7 @@ def create_app(config: SandboxConfig) -> FastAPI:
     app = FastAPI(title="wabiz sandbox", lifespan=lifespan, openapi_url=None)
     app.state.sandbox = sandbox
     _install_error_handlers(app)
-    app.include_router(_health_routes(sandbox))
+    app.include_router(_public_routes(sandbox))
     app.include_router(_control_routes(sandbox))
     app.include_router(_cloud_routes(sandbox))
     return app

@@ -18,12 +18,12 @@ from typing import Any
 
 from wabiz.kit.phone import normalize
 from wabiz.kit.sandbox_protocol import VERIFICATION_CODE
-from wabiz.sandbox import rules
+from wabiz.sandbox import profiles, rules
 from wabiz.sandbox.cloud_errors import CloudError, invalid, status_errors
 from wabiz.sandbox.config import SandboxConfig
 from wabiz.sandbox.control import Behaviour, ControlError, inbound_message
 from wabiz.sandbox.events import EventPoster
-from wabiz.sandbox.state import SandboxState, StoredMedia
+from wabiz.sandbox.state import SandboxState, StoredMedia, UploadSession
 from wabiz.sandbox.templates import load_catalogue
 
 log = logging.getLogger(__name__)
@@ -156,6 +156,65 @@ class Sandbox:
             "file_size": len(media.data),
             "id": media_id,
         }
+
+    def profile(self, pnid: str) -> dict[str, Any]:
+        """`GET /{pnid}/whatsapp_business_profile`: the fields set so far, with the photo's public URL."""
+        fields = dict(self.state.profiles.get(pnid, {}))
+        photo_id = self.state.photo_ids.get(pnid)
+        if photo_id is not None:
+            fields["profile_picture_url"] = f"{self.config.base_url}/profile-photo/{photo_id}"
+        return {"data": [{"messaging_product": "whatsapp"} | fields]}
+
+    def update_profile(self, pnid: str, body: dict[str, Any]) -> None:
+        """Change the fields given (the others stay); a `profile_picture_handle` sets the photo."""
+        problem = profiles.profile_problem(body)
+        if problem:
+            raise invalid(problem)
+        handle = body.get("profile_picture_handle")
+        photo = self.state.uploaded.get(str(handle)) if handle is not None else None
+        if handle is not None and (photo is None or photo.mime_type not in profiles.PHOTO_TYPES):
+            raise invalid("profile_picture_handle must be the handle of an uploaded JPEG or PNG image")
+        fields = {k: v for k, v in body.items() if k not in ("messaging_product", "profile_picture_handle")}
+        self.state.profiles.setdefault(pnid, {}).update(fields)
+        if photo is not None:
+            self.state.set_photo(pnid, photo)
+
+    def profile_photo(self, photo_id: str) -> StoredMedia:
+        photo = self.state.photos.get(photo_id)
+        if photo is None:
+            raise CloudError(404, 100, f"Profile photo '{photo_id}' does not exist")
+        return photo
+
+    def start_upload(self, file_length: str | None, file_type: str | None) -> str:
+        """`POST /app/uploads`: a session for one file, its id `upload:…`."""
+        problem = profiles.upload_problem(file_length, file_type)
+        if problem:
+            raise invalid(problem)
+        return self.state.start_upload(UploadSession(int(str(file_length)), str(file_type)))
+
+    def finish_upload(self, upload_id: str, file_offset: str | None, data: bytes) -> str:
+        """`POST /{upload_id}`: the file's bytes, in one request (the sandbox does not resume): its handle."""
+        session = self.state.upload_sessions.get(upload_id)
+        if session is None:
+            raise invalid(f"upload session '{upload_id}' does not exist or is complete")
+        if file_offset != "0":
+            raise invalid("the file_offset header must be 0: the sandbox takes a file in one request")
+        if len(data) != session.file_length:
+            raise invalid(f"expected {session.file_length} bytes (file_length), got {len(data)}")
+        return self.state.finish_upload(upload_id, data)
+
+    def set_pin(self, pnid: str, body: dict[str, Any]) -> None:
+        problem = profiles.pin_problem(body)
+        if problem:
+            raise invalid(problem)
+        self.state.pins[pnid] = body["pin"]
+
+    def waba(self, waba_id: str) -> str:
+        """The business whose account `waba_id` is (`waba-<pnid>`, as in the webhooks' `entry.id`)."""
+        pnid = waba_id.removeprefix("waba-")
+        if waba_id == pnid or pnid not in self.state.verified:
+            raise CloudError(400, 100, f"Unsupported get request. Object with ID '{waba_id}' does not exist")
+        return pnid
 
     def inbound(self, request: Any) -> str:
         """Deliver a simulated user's message to the business; it opens the user's 24 h window."""

@@ -1,4 +1,5 @@
-"""Everything the sandbox remembers, in memory: businesses, users' windows, media, received sends."""
+"""Everything the sandbox remembers, in memory: businesses, users' windows, media, received sends,
+and each business's profile, photo and two-step PIN (with the upload sessions the photo came by)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,14 @@ class StoredMedia:
     data: bytes
     mime_type: str
     sha256: str
+
+
+@dataclass(frozen=True)
+class UploadSession:
+    """A Resumable Upload API session: what the client announced it will send."""
+
+    file_length: int
+    file_type: str
 
 
 @dataclass
@@ -52,6 +61,12 @@ class SandboxState:
     media: dict[str, StoredMedia] = field(default_factory=dict)
     received: dict[str, Received] = field(default_factory=dict)
     read_marks: list[str] = field(default_factory=list)
+    profiles: dict[str, dict[str, Any]] = field(default_factory=dict)  # pnid → Cloud API fields
+    photos: dict[str, StoredMedia] = field(default_factory=dict)  # photo id → the image
+    photo_ids: dict[str, str] = field(default_factory=dict)  # pnid → its photo's id
+    upload_sessions: dict[str, UploadSession] = field(default_factory=dict)  # "upload:…" → session
+    uploaded: dict[str, StoredMedia] = field(default_factory=dict)  # handle → the uploaded file
+    pins: dict[str, str] = field(default_factory=dict)  # pnid → two-step verification PIN
 
     def record_send(self, to: str, body: dict[str, Any]) -> Received:
         """Deduplicate on the client's id (`biz_opaque_callback_data`), as a network log would."""
@@ -74,6 +89,25 @@ class SandboxState:
         media_id = secrets.token_hex(16)
         self.media[media_id] = StoredMedia(data, mime_type, hashlib.sha256(data).hexdigest())
         return media_id
+
+    def start_upload(self, session: UploadSession) -> str:
+        upload_id = "upload:" + secrets.token_urlsafe(18)
+        self.upload_sessions[upload_id] = session
+        return upload_id
+
+    def finish_upload(self, upload_id: str, data: bytes) -> str:
+        """The handle of a completed upload; its session is used up."""
+        session = self.upload_sessions.pop(upload_id)
+        handle = "2:" + secrets.token_urlsafe(24)
+        self.uploaded[handle] = StoredMedia(data, session.file_type, hashlib.sha256(data).hexdigest())
+        return handle
+
+    def set_photo(self, pnid: str, photo: StoredMedia) -> str:
+        """Replace `pnid`'s profile photo; the new photo's id (a new id, so links never go stale)."""
+        self.photos.pop(self.photo_ids.get(pnid, ""), None)
+        photo_id = self.photo_ids[pnid] = secrets.token_hex(16)
+        self.photos[photo_id] = photo
+        return photo_id
 
     def summary(self, to: str | None) -> dict[str, Any]:
         entries = [r for r in self.received.values() if to is None or r.to == to]

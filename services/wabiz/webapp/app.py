@@ -26,6 +26,7 @@ from wabiz.webapp.health.endpoints import router as health
 from wabiz.webapp.health.metrics import MetricsMiddleware, WebAppMetrics
 from wabiz.webapp.media.endpoints import router as media
 from wabiz.webapp.messages.endpoints import router as messages
+from wabiz.webapp.profile.endpoints import router as profile
 from wabiz.webapp.providers.endpoints import router as providers
 from wabiz.webapp.settings.endpoints import router as settings
 from wabiz.webapp.state import open_state
@@ -40,6 +41,7 @@ ROUTERS = (
     messages,
     media,
     settings,
+    profile,
     account,
     health,
     support,

@@ -14,7 +14,8 @@ import asyncio
 import itertools
 import logging
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 import aiohttp
 import orjson
@@ -24,6 +25,7 @@ from wabiz.webapp.routing import ShardMapCache
 
 log = logging.getLogger(__name__)
 RETRY_PAUSE_S = 0.2
+T = TypeVar("T")
 
 
 class Unreachable(Exception):
@@ -59,14 +61,13 @@ class CoreAppClient:
         self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self._turn = itertools.count()
 
-    async def call(self, base_url: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        """One call: the CoreApp's answer, its ApiError, `Unreachable` or `NoAnswer`."""
-        data = orjson.dumps(body) if body is not None else None
+    async def _exchange(
+        self, base_url: str, method: str, path: str, data: bytes | None, headers: dict[str, str]
+    ) -> tuple[bytes, str]:
+        """One request: the answer's body and content type, its ApiError, `Unreachable` or `NoAnswer`."""
         try:
-            async with self._http.request(
-                method, base_url + path, data=data, headers=self._headers
-            ) as answer:
-                status, raw = answer.status, await answer.read()
+            async with self._http.request(method, base_url + path, data=data, headers=headers) as answer:
+                status, raw, kind = answer.status, await answer.read(), answer.content_type
         except aiohttp.ClientConnectorError as exc:
             raise Unreachable(f"{base_url}: {exc}") from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
@@ -74,6 +75,12 @@ class CoreAppClient:
             raise NoAnswer(f"{base_url}{path}: {exc!r}") from exc
         if status >= 400:
             raise error_of(status, raw)
+        return raw, kind
+
+    async def call(self, base_url: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
+        """One JSON call: the CoreApp's answer, its ApiError, `Unreachable` or `NoAnswer`."""
+        data = orjson.dumps(body) if body is not None else None
+        raw, _ = await self._exchange(base_url, method, path, data, self._headers)
         parsed = orjson.loads(raw) if raw else {}
         return parsed if isinstance(parsed, dict) else {}
 
@@ -104,13 +111,27 @@ class CoreAppClient:
             await asyncio.sleep(RETRY_PAUSE_S)
 
     async def to_any(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
-        """Call any live CoreApp, taking turns (contacts, registration, media fetches)."""
+        """Call any live CoreApp, taking turns (contacts, registration, media fetches, profile)."""
+        return await self._on_any(path, lambda node: self.call(node, method, path, body))
+
+    async def bytes_to_any(self, path: str, data: bytes, content_type: str) -> None:
+        """POST raw bytes of `content_type` to any live CoreApp (the profile photo)."""
+        headers = self._headers | {"Content-Type": content_type}
+        await self._on_any(path, lambda node: self._exchange(node, "POST", path, data, headers))
+
+    async def bytes_from_any(self, path: str) -> tuple[bytes, str]:
+        """GET raw bytes and their content type from any live CoreApp (the profile photo)."""
+        return await self._on_any(path, lambda node: self._exchange(node, "GET", path, None, self._headers))
+
+    async def _on_any(self, path: str, attempt: Callable[[str], Awaitable[T]]) -> T:
+        """`attempt` on the live CoreApps in turn until one takes it; 1011 when none does, or when
+        one took it without answering (it may have acted: the caller decides to retry)."""
         nodes = (await self._shard_maps.get()).nodes or (await self._shard_maps.get(fresh=True)).nodes
         start = next(self._turn)
         for index in range(len(nodes)):
             node = nodes[(start + index) % len(nodes)]
             try:
-                return await self.call(node, method, path, body)
+                return await attempt(node)
             except Unreachable as exc:
                 log.warning("CoreApp unreachable, trying the next one: %s", exc)
             except NoAnswer:
