@@ -19,8 +19,11 @@ from wabiz.kit.httpapp import install_error_handlers, serve
 from wabiz.kit.logs import setup
 from wabiz.webapp import openapi
 from wabiz.webapp.account.endpoints import router as account
+from wabiz.webapp.backup.endpoints import router as backup
 from wabiz.webapp.config import WebAppConfig
 from wabiz.webapp.contacts.endpoints import router as contacts
+from wabiz.webapp.gc.endpoints import router as gc
+from wabiz.webapp.groups.endpoints import router as groups
 from wabiz.webapp.health.endpoints import router as health
 from wabiz.webapp.health.metrics import MetricsMiddleware, WebAppMetrics
 from wabiz.webapp.media.endpoints import router as media
@@ -32,7 +35,7 @@ from wabiz.webapp.upstream.endpoints import router as upstream
 from wabiz.webapp.users.endpoints import router as users
 
 log = logging.getLogger(__name__)
-ROUTERS = (users, contacts, messages, media, settings, account, health, support, upstream)
+ROUTERS = (users, contacts, messages, media, settings, backup, account, health, support, upstream, gc, groups)
 
 
 def create_app(config: WebAppConfig) -> FastAPI:
