@@ -36,11 +36,11 @@ async def _media_batches(state: AppState) -> AsyncIterator[int]:
     while True:
         async with state.sessions.begin() as session:
             unused = await media.lock_unused(session, MEDIA_UNUSED_FOR, MEDIA_BATCH)
+            if not unused:
+                return
             for media_id in unused:
                 await state.store.delete(media_id)
             deleted = await media.delete_many(session, unused)
-        if not unused:
-            return
         yield deleted
 
 
