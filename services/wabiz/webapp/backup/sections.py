@@ -33,7 +33,7 @@ class _Section(BaseModel):
 
 def _unfit(problem: str) -> PydanticCustomError:
     """A validation error whose message is `problem` alone (a ValueError's gets a prefix)."""
-    return PydanticCustomError("unfit", problem)
+    return PydanticCustomError("unfit", "{problem}", {"problem": problem})
 
 
 class SettingsSection(_Section):
