@@ -60,7 +60,7 @@ class BackedUpUser(_Section):
     @field_validator("username")
     @classmethod
     def _valid_username(cls, username: str) -> str:
-        if username != BOOTSTRAP_ADMIN and (problem := username_problem(username)):
+        if problem := username_problem(username):
             raise _unfit(problem)
         return username
 
