@@ -30,6 +30,17 @@ class Account:
         return f"{self.cc}{self.phone_number}" if self.cc and self.phone_number else None
 
 
+@dataclass(frozen=True)
+class AccountRow:
+    """The whole row, as a backup carries it to another installation."""
+
+    cc: str | None
+    phone_number: str | None
+    state: str
+    vname: str | None
+    shards: int
+
+
 async def read_account(session: AsyncSession) -> Account:
     row = (
         await session.execute(text("SELECT state, cc, phone_number, shards FROM account WHERE id = 1"))
@@ -47,6 +58,30 @@ async def store_registration(
             " vname = COALESCE(:vname, vname), updated_at = now() WHERE id = 1"
         ),
         {"cc": cc, "phone": phone_number, "state": state, "vname": vname},
+    )
+
+
+async def read_row(session: AsyncSession) -> AccountRow:
+    row = (
+        await session.execute(text("SELECT cc, phone_number, state, vname, shards FROM account WHERE id = 1"))
+    ).one()
+    return AccountRow(row.cc, row.phone_number, row.state, row.vname, row.shards)
+
+
+async def write_row(session: AsyncSession, account: AccountRow) -> None:
+    """Replace the row's values, `vname` included (a restore: the backup is the truth)."""
+    await session.execute(
+        text(
+            "UPDATE account SET cc = :cc, phone_number = :phone, state = :state, vname = :vname,"
+            " shards = :shards, updated_at = now() WHERE id = 1"
+        ),
+        {
+            "cc": account.cc,
+            "phone": account.phone_number,
+            "state": account.state,
+            "vname": account.vname,
+            "shards": account.shards,
+        },
     )
 
 

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -75,3 +76,29 @@ async def set_upstream_id(session: AsyncSession, media_id: str, upstream_id: str
     await session.execute(
         text("UPDATE media SET upstream_id = :up WHERE id = :id"), {"id": media_id, "up": upstream_id}
     )
+
+
+async def lock_unused(session: AsyncSession, unused_for: timedelta, limit: int) -> list[str]:
+    """Up to `limit` media older than `unused_for` that no message of that period names (its
+    body holds the id anywhere: media messages, template headers, inbound media), locked until
+    the transaction ends. Rows another transaction holds are skipped, so concurrent collections
+    share the work instead of waiting for each other."""
+    rows = await session.execute(
+        text(
+            "WITH used AS (SELECT DISTINCT jsonb_path_query(body, '$.**.id') #>> '{}' AS id"
+            " FROM messages WHERE body IS NOT NULL AND created_at >= now() - :unused_for)"
+            " SELECT m.id FROM media m WHERE m.created_at < now() - :unused_for"
+            " AND NOT EXISTS (SELECT 1 FROM used WHERE used.id = m.id)"
+            " ORDER BY m.created_at LIMIT :limit FOR UPDATE OF m SKIP LOCKED"
+        ),
+        {"unused_for": unused_for, "limit": limit},
+    )
+    return list(rows.scalars())
+
+
+async def delete_many(session: AsyncSession, media_ids: list[str]) -> int:
+    """How many of these rows there were."""
+    deleted = await session.execute(
+        text("DELETE FROM media WHERE id = ANY(:ids) RETURNING id"), {"ids": media_ids}
+    )
+    return len(deleted.all())

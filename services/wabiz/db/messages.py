@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import orjson
@@ -174,3 +175,22 @@ async def inbound(session: AsyncSession, message_id: str) -> Inbound | None:
 
 async def mark_read(session: AsyncSession, message_id: str) -> None:
     await session.execute(text("UPDATE messages SET status = 'read' WHERE id = :id"), {"id": message_id})
+
+
+# Nothing more will happen to these: the network has answered for good (outbound) or the message
+# came in (inbound). Queued and merely sent messages are kept whatever their age.
+FINAL_STATUSES = ("delivered", "read", "failed", "deleted", "received")
+
+
+async def purge_final(session: AsyncSession, unchanged_for: timedelta, limit: int) -> int:
+    """Delete up to `limit` messages in a final status unchanged for `unchanged_for`; how many.
+    Rows another transaction holds are skipped (concurrent purges share the work)."""
+    deleted = await session.execute(
+        text(
+            "DELETE FROM messages WHERE id IN (SELECT id FROM messages"
+            " WHERE status = ANY(:final) AND updated_at < now() - :unchanged_for"
+            " LIMIT :limit FOR UPDATE SKIP LOCKED) RETURNING id"
+        ),
+        {"final": list(FINAL_STATUSES), "unchanged_for": unchanged_for, "limit": limit},
+    )
+    return len(deleted.all())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -15,6 +16,16 @@ ROLE_ADMIN, ROLE_USER = "ROLE_ADMIN", "ROLE_USER"
 class StoredPassword:
     password_hash: str
     change_required: bool
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A user as a backup carries it: the password only as its hash."""
+
+    username: str
+    role: str
+    password_hash: str
+    password_change_required: bool
 
 
 @dataclass(frozen=True)
@@ -117,3 +128,34 @@ async def delete_expired_tokens_of(session: AsyncSession, username: str) -> None
 
 async def delete_expired_tokens(session: AsyncSession) -> None:
     await session.execute(text("DELETE FROM tokens WHERE expires_at < now()"))
+
+
+async def all_users(session: AsyncSession) -> list[UserRecord]:
+    rows = await session.execute(
+        text("SELECT username, role, password_hash, password_change_required FROM users ORDER BY username")
+    )
+    return [UserRecord(r.username, r.role, r.password_hash, bool(r.password_change_required)) for r in rows]
+
+
+async def replace_all_users(session: AsyncSession, users: Sequence[UserRecord]) -> None:
+    """Make the users exactly these (a restore): the others are deleted, and every token is
+    revoked, since the passwords they were issued for may have changed."""
+    names = [u.username for u in users]
+    await session.execute(text("DELETE FROM tokens"))
+    await session.execute(text("DELETE FROM users WHERE NOT (username = ANY(:names))"), {"names": names})
+    await session.execute(
+        text(
+            "INSERT INTO users (username, role, password_hash, password_change_required)"
+            " SELECT * FROM unnest(CAST(:names AS text[]), CAST(:roles AS text[]),"
+            " CAST(:hashes AS text[]), CAST(:change AS boolean[]))"
+            " ON CONFLICT (username) DO UPDATE SET role = EXCLUDED.role,"
+            " password_hash = EXCLUDED.password_hash,"
+            " password_change_required = EXCLUDED.password_change_required"
+        ),
+        {
+            "names": names,
+            "roles": [u.role for u in users],
+            "hashes": [u.password_hash for u in users],
+            "change": [u.password_change_required for u in users],
+        },
+    )

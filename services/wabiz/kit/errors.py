@@ -121,6 +121,13 @@ class PasswordChangeRequired(ApiError):
     code, title, status = 1024, "Password change required", 400
 
 
+class FeatureRemoved(ApiError):
+    """An On-Premises endpoint whose feature Meta withdrew: answered, explained, never a bare 404.
+    Not a code of the original client (it had none for this); 410 says "gone for good"."""
+
+    code, title, status = 1410, "Feature removed", 410
+
+
 class InvalidRequest(ApiError):
     code, title, status = 1025, "Invalid request", 400
 

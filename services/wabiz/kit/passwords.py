@@ -71,6 +71,23 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(actual, expected)
 
 
+def hash_problem(stored: str) -> str | None:
+    """Why a stored hash from elsewhere (a backup) is unusable, or None. Verifying uses the cost
+    written in the hash, so a hash asking for more than our own parameters' memory is refused."""
+    parts = stored.split("$")
+    if len(parts) != 6 or parts[0] != "scrypt" or not all(part.isdigit() for part in parts[1:4]):
+        return "not a scrypt password hash of this format: scrypt$N$r$p$salt$digest"
+    n, r, p = (int(part) for part in parts[1:4])
+    if n < 2 or n & (n - 1) or not 1 <= r <= 32 or not 1 <= p <= 16 or 128 * r * n > HASH_MEMORY_BYTES:
+        return "its scrypt parameters are out of range"
+    try:
+        base64.b64decode(parts[4], validate=True)
+        base64.b64decode(parts[5], validate=True)
+    except ValueError:
+        return "its salt or digest is not base64"
+    return None
+
+
 def needs_rehash(stored: str) -> bool:
     """Whether a (verified) hash was made with other parameters than today's."""
     return not stored.startswith(f"scrypt${_N}${_R}${_P}$")

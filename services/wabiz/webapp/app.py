@@ -19,9 +19,12 @@ from wabiz.kit.httpapp import install_error_handlers, serve
 from wabiz.kit.logs import setup
 from wabiz.webapp import openapi
 from wabiz.webapp.account.endpoints import router as account
+from wabiz.webapp.backup.endpoints import router as backup
 from wabiz.webapp.certificates.endpoints import router as certificates
 from wabiz.webapp.config import WebAppConfig
 from wabiz.webapp.contacts.endpoints import router as contacts
+from wabiz.webapp.gc.endpoints import router as gc
+from wabiz.webapp.groups.endpoints import router as groups
 from wabiz.webapp.health.endpoints import router as health
 from wabiz.webapp.health.metrics import MetricsMiddleware, WebAppMetrics
 from wabiz.webapp.media.endpoints import router as media
@@ -42,12 +45,15 @@ ROUTERS = (
     media,
     settings,
     profile,
+    backup,
     account,
     health,
     support,
     upstream,
     certificates,
     providers,
+    gc,
+    groups,
 )
 
 

@@ -24,6 +24,7 @@ DESCRIPTIONS = {
     403: "Not allowed: admins only, or someone else's account (1005)",
     404: "No such resource (1006)",
     409: "Already exists (1004)",
+    410: "A feature Meta removed, kept only to say so (1410)",
     413: "Body larger than its limit (1025)",
     429: "Too many requests (1015); `Retry-After` says when to try again",
     500: "Unexpected failure (1014); details are in the server's log",
@@ -34,7 +35,7 @@ EVERY_OPERATION = (401, 500, 503)
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 
 
-class _Meta(BaseModel):
+class Meta(BaseModel):
     version: str
     api_status: str
 
@@ -46,7 +47,7 @@ class _Error(BaseModel):
 
 
 class ErrorEnvelope(BaseModel):
-    meta: _Meta
+    meta: Meta
     errors: list[_Error]
 
 
@@ -59,6 +60,11 @@ def errors(
     documented = dict(also or {})
     documented |= {status: {"description": DESCRIPTIONS[status], "content": envelope} for status in statuses}
     return documented
+
+
+def answered(description: str, shape: Any) -> dict[str, Any]:
+    """A JSON success answer of this shape (a model, or a union of models)."""
+    return {"description": description, "content": {"application/json": {"schema": json_schema(shape)}}}
 
 
 def answer(description: str, *media_types: str) -> dict[str, Any]:

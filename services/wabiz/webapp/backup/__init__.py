@@ -1,0 +1,1 @@
+"""`/v1/settings/backup` and `/v1/settings/restore`: the installation as one encrypted document."""

@@ -1,0 +1,39 @@
+"""`POST /v1/settings/backup` and `POST /v1/settings/restore`. Admins only."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter
+
+from wabiz.kit.envelope import ok
+from wabiz.kit.httpapp import JSON
+from wabiz.webapp.backup import service
+from wabiz.webapp.backup.schemas import Backup, BackupAnswer, Restore, RestoreAnswer
+from wabiz.webapp.bodies import documented
+from wabiz.webapp.deps import AdminUser, State, body_of
+from wabiz.webapp.openapi import answered, errors
+
+router = APIRouter(prefix="/v1/settings", tags=["settings"])
+
+
+@router.post(
+    "/backup",
+    openapi_extra=documented(Backup),
+    responses=errors(400, 403, also={200: answered("The sealed backup (`data`)", BackupAnswer)}),
+)
+async def backup(admin: AdminUser, body: Annotated[Backup, body_of(Backup)], state: State) -> JSON:
+    """Settings, users (password hashes only), the account: one blob sealed under `password`."""
+    return JSON(ok(settings={"data": await service.backup(state, body.password)}))
+
+
+@router.post(
+    "/restore",
+    openapi_extra=documented(Restore),
+    responses=errors(400, 403, also={200: answered("Restored", RestoreAnswer)}),
+)
+async def restore(admin: AdminUser, body: Annotated[Restore, body_of(Restore)], state: State) -> JSON:
+    """Apply a backup in one transaction; a wrong password or an altered blob (1009) changes
+    nothing. Every token is revoked: log in again with the restored passwords."""
+    await service.restore(state, body.password, body.data)
+    return JSON(ok())

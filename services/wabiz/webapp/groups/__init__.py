@@ -1,0 +1,1 @@
+"""`/v1/groups…`: a feature Meta removed, answered with an explicit error."""
