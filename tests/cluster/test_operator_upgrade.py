@@ -147,8 +147,11 @@ def test_helm_upgrade_from_the_previous_release(
             assert {component: pod_uids(cluster, namespace, component) for component in COMPONENTS} == pods
             assert workloads(cluster, namespace) == before, "no workload was rewritten"
 
-            # An operand upgrade: its migration once, then the pods roll.
-            patch_spec(cluster, namespace, "acme", {"image": {"tag": "0.2.0"}})
+            # An operand upgrade that changes the configuration too: its migration once, then the
+            # pods roll once, to the new image with the new configuration.
+            patch_spec(
+                cluster, namespace, "acme", {"image": {"tag": "0.2.0"}, "webhooks": {"allowInsecure": True}}
+            )
             eventually(
                 lambda: get(cluster, namespace, "wac", "acme")["status"].get("version") == "0.2.0",
                 timeout=150,

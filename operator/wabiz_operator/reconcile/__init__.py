@@ -3,7 +3,8 @@
 Order: generated Secrets and the user's referenced Secrets; the ConfigMap and NetworkPolicies; the
 database (managed StatefulSet or CloudNativePG Cluster) and its check; the bucket check; the
 migration Job for the image the client should run; the app workloads (on the new image only once
-its migration succeeded, else on the one already running);
+its migration succeeded, else on the one already running, and not touched at all while that
+migration runs, so a spec that changes the version and anything else rolls the pods once);
 the WebApp's settings; pruning of what the spec no longer wants. Errors raise `ReconcileError`
 (see `errors.py`); the caller writes them into the status and schedules the retry.
 """
@@ -112,6 +113,12 @@ async def _serving_image(ctx: Context, p: Pass) -> str | None:
     return current
 
 
+def _migrating_to_another(p: Pass, image: str) -> bool:
+    """A migration for a new image is running while the workloads stay on `image`."""
+    migration = p.status.get("migration") or {}
+    return migration.get("state") == "Running" and migration.get("image") != image
+
+
 async def reconcile(ctx: Context, client: Client) -> Outcome:
     legacy = legacy_grandfathering(client)
     if legacy is not None:
@@ -134,7 +141,7 @@ async def reconcile(ctx: Context, client: Client) -> Outcome:
     if p.status.get("migration", {}).get("job"):
         wanted.append({"kind": "Job", "metadata": {"name": p.status["migration"]["job"]}})
     if image:
-        wanted += await workloads.apply_workloads(ctx, p, image, secret_data)
+        wanted += await workloads.apply_workloads(ctx, p, image, secret_data, _migrating_to_another(p, image))
         p.status |= {"image": image, "version": image_tag(image)}
     await observing.observe(ctx, p)
     await settings.apply_settings(ctx, p, generated.values)

@@ -48,14 +48,20 @@ def desired(client: Client, operands: dict[str, Operand]) -> tuple[list[Obj], li
     return [w for w in workloads if w is not None], [o for o in rest if o is not None]
 
 
-async def apply_workloads(ctx: Context, p: Pass, image: str, secrets: dict[str, dict[str, str]]) -> list[Obj]:
-    """Apply everything; returns the desired objects (for pruning)."""
+async def apply_workloads(
+    ctx: Context, p: Pass, image: str, secrets: dict[str, dict[str, str]], hold: bool
+) -> list[Obj]:
+    """Apply everything; returns the desired objects (for pruning). `hold`: a migration to a new
+    image is running, so the workloads are left as they are: what else the spec changed rolls
+    with the new image, in one roll, instead of first on the old one (and the pods the network's
+    stand-in, the sandbox, keeps state in would be replaced twice)."""
     client = p.client
     operands = {c: operand(client, c, image, secrets) for c in COMPONENTS}
     inputs = rollout.inputs_fingerprint(app_inputs(client), image, secrets)
     workloads, rest = desired(client, operands)
     for obj in rest:
         await apply(ctx, client, obj)
-    for obj in workloads:
-        await apply_workload(ctx, client, obj, inputs)
+    if not hold:
+        for obj in workloads:
+            await apply_workload(ctx, client, obj, inputs)
     return workloads + rest
