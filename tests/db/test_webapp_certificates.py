@@ -71,7 +71,7 @@ async def test_external_certificates_are_answered_with_what_to_do(run: Running) 
     admin = await admin_headers(run.client)
     for method, path in (("POST", "/v1/certificates/external"), ("GET", "/v1/certificates/external/ca")):
         status, code, details = error(await run.client.request(method, path, headers=admin))
-        assert (status, code) == (501, 1000)
+        assert (status, code) == (400, 1000)
         assert "Ingress" in details and "tlsSecretName" in details
 
 

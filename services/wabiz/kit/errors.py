@@ -140,9 +140,10 @@ class PayloadTooLarge(InvalidRequest):
 
 class NotOffered(ApiError):
     """An On-Premises function that wabiz leaves to the platform it runs on; the details say what
-    to use instead. HTTP 501, so a client sees at once that retrying will not help."""
+    to use instead. HTTP 400, so a client sees at once that retrying will not help (a 5xx would
+    say the server failed, and clients retry those)."""
 
-    title, status = "Not offered by wabiz", 501
+    title, status = "Not offered by wabiz", 400
 
 
 # 1000 is the fallback: a generic error from another component is rebuilt as ApiError (500).

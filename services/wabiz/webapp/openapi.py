@@ -19,7 +19,10 @@ from pydantic import BaseModel
 from wabiz.webapp.bodies import json_schema
 
 DESCRIPTIONS = {
-    400: "Invalid request or parameter (1001, 1002, 1008, 1009, 1010, 1013, 1021, 1024, 1025)",
+    400: (
+        "Invalid request or parameter (1001, 1002, 1008, 1009, 1010, 1013, 1021, 1024, 1025), or a"
+        " function wabiz leaves to the platform (1000; the details say what to use instead)"
+    ),
     401: "Missing, wrong or expired credentials (1005)",
     403: "Not allowed: admins only, or someone else's account (1005)",
     404: "No such resource (1006)",
@@ -28,7 +31,6 @@ DESCRIPTIONS = {
     413: "Body larger than its limit (1025)",
     429: "Too many requests (1015); `Retry-After` says when to try again",
     500: "Unexpected failure (1014); details are in the server's log",
-    501: "Not offered by wabiz (1000); the details say what to use instead",
     503: "Not ready, overloaded, database unavailable or failover in progress (1011, 1016, 1018, 1023)",
 }
 EVERY_OPERATION = (401, 500, 503)

@@ -46,13 +46,13 @@ async def delete_webhooks_ca(admin: AdminUser, session: Session) -> JSON:
     return JSON(ok())
 
 
-@router.post("/external", responses=errors(403, 501))
+@router.post("/external", responses=errors(400, 403))
 async def upload_external(admin: AdminUser) -> JSON:
     """Not offered: the API's certificate is the Ingress's TLS Secret."""
     raise service.refuse_external_tls()
 
 
-@router.get("/external/ca", responses=errors(403, 501))
+@router.get("/external/ca", responses=errors(400, 403))
 async def download_external_ca(admin: AdminUser) -> JSON:
     """Not offered: the API's certificate is the Ingress's TLS Secret."""
     raise service.refuse_external_tls()
