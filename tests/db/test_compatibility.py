@@ -22,6 +22,8 @@ ANSWERS = {
     ("POST", "/internal/messages"): (201, {"id": "gBmsg"}),
     ("POST", "/internal/contacts"): (200, {"valid": {USER: True}}),
     ("POST", "/internal/account"): (200, {"state": "registered", "vname": "wabiz"}),
+    ("POST", "/internal/profile"): (200, {}),
+    ("POST", "/internal/account/two-step"): (200, {}),
 }
 
 
@@ -189,3 +191,40 @@ async def test_certificates_and_media_providers(
     ]
     added = await run.client.post("/v1/settings/application/media/providers", headers=headers, json=providers)
     assert added.status_code == 200, added.text
+
+
+async def test_profile_about_and_two_step(
+    run: Running, headers: dict[str, str], coreapp: FakeCoreApp
+) -> None:
+    about = await run.client.patch("/v1/settings/profile/about", headers=headers, json={"text": "Open 9-5"})
+    assert about.status_code == 200, about.text
+    profile = {
+        "address": "1 Main St",
+        "description": "Plants",
+        "email": "shop@example.com",
+        "vertical": "Professional Services",
+        "websites": ["https://example.com"],
+    }
+    changed = await run.client.post("/v1/settings/business/profile", headers=headers, json=profile)
+    assert changed.status_code == 200, changed.text
+    pin = await run.client.post("/v1/settings/account/two-step", headers=headers, json={"pin": "123456"})
+    assert pin.status_code == 200, pin.text
+    paths = [path for _, path, _, _ in coreapp.requests]
+    assert paths[-3:] == ["/internal/profile", "/internal/profile", "/internal/account/two-step"]
+
+
+async def test_backup_and_restore(run: Running, headers: dict[str, str]) -> None:
+    backup = await run.client.post("/v1/settings/backup", headers=headers, json={"password": "Backup-Pass1!"})
+    assert backup.status_code == 200, backup.text
+    data = backup.json()["settings"]["data"]
+    restore = {"password": "Backup-Pass1!", "data": data}
+    restored = await run.client.post("/v1/settings/restore", headers=headers, json=restore)
+    assert restored.status_code == 200, restored.text
+
+
+async def test_garbage_collection_and_the_removed_groups(run: Running, headers: dict[str, str]) -> None:
+    for kind in ("media", "message"):
+        answer = await run.client.put(f"/v1/services/{kind}/gc", headers=headers)
+        assert answer.status_code == 200, answer.text
+    groups = await run.client.get("/v1/groups", headers=headers)
+    assert groups.status_code == 410 and groups.json()["errors"][0]["code"] == 1410
