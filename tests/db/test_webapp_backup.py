@@ -26,6 +26,7 @@ from tests.db.webapp_harness import (
     running,
     webapp_config,
 )
+from tests.tooling.certs import private_https_server
 from wabiz.local.postgres import EmbeddedPostgres
 from wabiz.webapp.backup.encryption import KdfParams, encrypt
 
@@ -50,7 +51,7 @@ async def _state(run: Running) -> dict[str, Any]:
     return {
         table: [tuple(row) for row in await run.sql(query)]
         for table, query in {
-            "settings": "SELECT value, version FROM settings",
+            "settings": "SELECT name, value, version FROM settings ORDER BY name",
             "users": "SELECT username, role, password_hash FROM users ORDER BY username",
             "tokens": "SELECT digest FROM tokens ORDER BY digest",
             "account": "SELECT cc, phone_number, state, vname, shards FROM account",
@@ -109,7 +110,31 @@ async def test_restoring_into_the_same_installation_puts_it_back(
     assert (await run.client.delete("/v1/settings/application", headers=headers)).status_code == 200
     body = {"password": PASSWORD, "data": data}
     assert (await run.client.post("/v1/settings/restore", headers=headers, json=body)).status_code == 200
-    assert (await _state(run))["settings"][0][0] == CHANGED
+    assert await run.sql("SELECT value FROM settings WHERE name = 'application'") == [(CHANGED,)]
+
+
+async def test_the_webhooks_ca_and_the_media_providers_come_back(
+    run: Running, headers: dict[str, str], tmp_path: Path
+) -> None:
+    pem = private_https_server(tmp_path).ca_pem
+    ca, providers = "/v1/certificates/webhooks/ca", "/v1/settings/application/media/providers"
+    stored = await run.client.post(ca, headers=headers | {"Content-Type": "text/plain"}, content=pem)
+    assert stored.status_code == 200, stored.text
+    provider = {"name": "cdn", "type": "www", "config": {"basic": {"username": "u", "password": "p-secret"}}}
+    assert (await run.client.post(providers, headers=headers, json=[provider])).status_code == 200
+    answer = await run.client.post("/v1/settings/backup", headers=headers, json={"password": PASSWORD})
+    assert (await run.client.delete(ca, headers=headers)).status_code == 200
+    assert (await run.client.delete(f"{providers}/cdn", headers=headers)).status_code == 200
+
+    body = {"password": PASSWORD, "data": answer.json()["settings"]["data"]}
+    assert (await run.client.post("/v1/settings/restore", headers=headers, json=body)).status_code == 200
+    token = await login(run.client, "admin", ADMIN_PASSWORD)  # a restore revokes every token
+    headers = {"Authorization": f"Bearer {token}"}
+    assert (await run.client.get(ca, headers=headers)).text == pem.decode()
+    listed = (await run.client.get(providers, headers=headers)).json()
+    assert [p["name"] for p in listed["settings"]["application"]["media"]["providers"]] == ["cdn"]
+    ((stored_providers,),) = await run.sql("SELECT value FROM settings WHERE name = 'media_providers'")
+    assert "p-secret" in orjson.dumps(stored_providers).decode(), "the credentials, not their mask"
 
 
 def _altered(data: str) -> str:
@@ -205,7 +230,9 @@ async def test_a_backup_without_a_section_leaves_that_part_alone(
     body = {"password": PASSWORD, "data": data}
     assert (await run.client.post("/v1/settings/restore", headers=headers, json=body)).status_code == 200
     assert (await _state(run))["users"] == users_before
-    assert (await _state(run))["settings"][0][0] == {"pass_through": True}
+    assert await run.sql("SELECT value FROM settings WHERE name = 'application'") == [
+        ({"pass_through": True},)
+    ]
 
 
 @pytest.mark.parametrize(

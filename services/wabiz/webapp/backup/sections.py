@@ -20,8 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from wabiz.db import account, users
 from wabiz.db import settings as stored_settings
 from wabiz.db.users import ROLE_ADMIN, UserRecord
+from wabiz.kit import media_providers
 from wabiz.kit.appsettings import validate
+from wabiz.kit.certificates import checked_ca_bundle
 from wabiz.kit.errors import ApiError
+from wabiz.kit.media_providers import MediaProvider
 from wabiz.kit.passwords import BOOTSTRAP_ADMIN, hash_problem, username_problem
 
 M = TypeVar("M", bound=BaseModel)
@@ -95,6 +98,29 @@ class AccountSection(_Section):
     shards: Literal[1, 2, 4, 8, 16, 32]
 
 
+class WebhooksCaSection(_Section):
+    """The CA bundle the CoreApps trust for the business's webhook (None: the system's only)."""
+
+    pem: str | None
+
+    @field_validator("pem")
+    @classmethod
+    def _certificates(cls, pem: str | None) -> str | None:
+        if pem is None:
+            return None
+        try:
+            return checked_ca_bundle(pem.encode())
+        except ApiError as exc:
+            raise _unfit(exc.details) from None
+
+
+class MediaProvidersSection(_Section):
+    """The media providers, credentials included: the backup is sealed, and a restored
+    installation must fetch the same links."""
+
+    providers: list[MediaProvider]
+
+
 @dataclass(frozen=True)
 class Section(Generic[M]):
     name: str
@@ -128,8 +154,30 @@ async def _write_account(session: AsyncSession, section: AccountSection) -> None
     await account.write_row(session, account.AccountRow(**section.model_dump()))
 
 
+async def _read_webhooks_ca(session: AsyncSession) -> WebhooksCaSection:
+    stored = await stored_settings.overrides(session, name=stored_settings.WEBHOOKS_CA)
+    return WebhooksCaSection(pem=stored.get("pem"))
+
+
+async def _write_webhooks_ca(session: AsyncSession, section: WebhooksCaSection) -> None:
+    value = {"pem": section.pem} if section.pem else {}
+    await stored_settings.write(session, value, stored_settings.WEBHOOKS_CA)
+
+
+async def _read_media_providers(session: AsyncSession) -> MediaProvidersSection:
+    stored = await stored_settings.overrides(session, name=stored_settings.MEDIA_PROVIDERS)
+    return MediaProvidersSection(providers=media_providers.stored(stored))
+
+
+async def _write_media_providers(session: AsyncSession, section: MediaProvidersSection) -> None:
+    value = media_providers.document(section.providers)
+    await stored_settings.write(session, value, stored_settings.MEDIA_PROVIDERS)
+
+
 SECTIONS: tuple[Section[Any], ...] = (
     Section("settings", SettingsSection, _read_settings, _write_settings),
     Section("users", UsersSection, _read_users, _write_users),
     Section("account", AccountSection, _read_account, _write_account),
+    Section("webhooks_ca", WebhooksCaSection, _read_webhooks_ca, _write_webhooks_ca),
+    Section("media_providers", MediaProvidersSection, _read_media_providers, _write_media_providers),
 )
