@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tests.db.helpers import sql
+from tests.db.helpers import Sessions, sql
 from wabiz.db import messages
 from wabiz.db.messages import Outgoing, StatusChange, Tracked
 
@@ -58,3 +60,26 @@ async def test_an_inbound_message_is_stored_once_and_marked_read(session: AsyncS
     assert await sql(session, "SELECT status, body FROM messages WHERE id = 'wamid.in'") == [
         ("read", message)
     ]
+
+
+async def test_acceptance_and_statuses_of_the_same_messages_never_deadlock(sessions: Sessions) -> None:
+    """The sender records acceptances while the network's statuses for the same messages come in,
+    each a batch in its own order; both must lock rows in one order, or PostgreSQL kills one
+    (seen under load: the acceptance batch died and its messages were sent twice)."""
+    batch = [outgoing(n) for n in range(200)]
+    async with sessions.begin() as session:
+        await messages.queue_outgoing(session, batch)
+    ids = [m.id for m in batch]
+
+    async def accept(order: list[str]) -> None:
+        async with sessions.begin() as session:
+            await messages.record_accepted(session, [(i, f"wamid.{i}") for i in order])
+
+    async def statuses(order: list[str]) -> None:
+        async with sessions.begin() as session:
+            tracked = await messages.lock_tracked(session, order, [])
+            await messages.apply_statuses(session, {t.id: StatusChange("sent", None) for t in tracked}, False)
+
+    for round_ in range(15):
+        forward, backward = ids[round_:] + ids[:round_], ids[::-1]
+        await asyncio.gather(accept(forward), statuses(backward), accept(backward), statuses(forward))

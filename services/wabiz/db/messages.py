@@ -75,13 +75,17 @@ async def queue_outgoing(session: AsyncSession, batch: Sequence[Outgoing]) -> No
 
 async def record_accepted(session: AsyncSession, accepted: Sequence[tuple[str, str]]) -> None:
     """(our id, the network's id) of messages the network accepted; a status that arrived first
-    is kept."""
+    is kept. Rows are locked in id order, as `lock_tracked` does: two batches over the same
+    messages in different orders would otherwise deadlock."""
     await session.execute(
         text(
-            "UPDATE messages SET upstream_id = u.upstream_id, updated_at = now(),"
+            "WITH u AS (SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:upstream AS text[]))"
+            " AS u(id, upstream_id)),"
+            " locked AS MATERIALIZED (SELECT id FROM messages WHERE id IN (SELECT id FROM u)"
+            " ORDER BY id FOR UPDATE)"
+            " UPDATE messages SET upstream_id = u.upstream_id, updated_at = now(),"
             " status = CASE WHEN messages.status = 'queued' THEN 'sent_upstream' ELSE messages.status END"
-            " FROM unnest(CAST(:ids AS text[]), CAST(:upstream AS text[])) AS u(id, upstream_id)"
-            " WHERE messages.id = u.id"
+            " FROM u JOIN locked USING (id) WHERE messages.id = u.id"
         ),
         {"ids": [a[0] for a in accepted], "upstream": [a[1] for a in accepted]},
     )
@@ -113,11 +117,12 @@ async def queued(session: AsyncSession, shards: set[int], limit: int) -> list[Ou
 
 async def lock_tracked(session: AsyncSession, ours: list[str], upstream: list[str]) -> list[Tracked]:
     """The messages with these ids (ours or the network's), locked until the transaction ends so
-    concurrent statuses of one message are applied one after the other."""
+    concurrent statuses of one message are applied one after the other; in id order, the one
+    order every batch that locks messages uses, so batches never deadlock."""
     rows = await session.execute(
         text(
             "SELECT id, upstream_id, wa_id, shard, status FROM messages"
-            " WHERE id = ANY(:ours) OR upstream_id = ANY(:upstream) FOR UPDATE"
+            " WHERE id = ANY(:ours) OR upstream_id = ANY(:upstream) ORDER BY id FOR UPDATE"
         ),
         {"ours": ours, "upstream": upstream},
     )
