@@ -39,7 +39,7 @@ async def _sent(
     answer = await run.client.post("/v1/messages", headers=headers, json=message)
     assert answer.status_code == 201, answer.text
     assert answer.json()["messages"] == [{"id": "gBmsg"}]
-    return coreapp.requests[-1][3]["message"]  # type: ignore[index]
+    return coreapp.sent_messages()[-1]
 
 
 async def test_login_with_basic_credentials_and_a_null_body_field(

@@ -170,6 +170,23 @@ async def test_registration_then_a_text_comes_back_as_status_callbacks(stack: St
     assert [m["client_id"] for m in received["messages"]] == [message_id]
 
 
+async def test_a_message_batch_is_stored_together_with_one_answer_per_message(stack: Stack) -> None:
+    """What the WebApp sends when sends pile up: one message's problem is its own."""
+    await register(stack)
+    good = {"to": USER, "recipient_type": "individual", "type": "text", "text": {"body": "batched"}}
+    batch = [good, {"to": "not digits", "type": "text"}, good | {"text": {"body": "second"}}]
+    answer = await stack.core.post("/internal/message-batches", json={"messages": batch})
+    assert answer.status_code == 200, answer.text
+    first, refused, second = answer.json()["results"]
+    assert refused["errors"][0]["code"] == 1009 and "wa_id" in refused["errors"][0]["details"]
+    for result in (first, second):
+        await eventually_async(lambda r=result: len(stack.statuses(r["id"])) == 3, what="every status")
+    received = (await stack.sandbox.get("/control/messages", params={"to": USER})).json()
+    assert [m["client_id"] for m in received["messages"]] == [first["id"], second["id"]], "in order"
+    empty = await stack.core.post("/internal/message-batches", json={"messages": []})
+    assert empty.status_code == 400
+
+
 async def test_a_registration_finished_by_another_node_is_seen_by_the_next_send(stack: Stack) -> None:
     """Another CoreApp verified the code and stored the account; this node's last heartbeat still
     saw it unregistered, yet a send right away must be accepted rather than refused with 1011."""

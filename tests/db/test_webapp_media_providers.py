@@ -70,4 +70,4 @@ async def test_a_send_naming_an_unknown_provider_is_1009(run: Running, headers: 
         await run.client.post(URL, headers=headers, json=[BASIC])
         sent = await run.client.post("/v1/messages", headers=headers, json=message)
         assert sent.status_code == 201, sent.text
-        assert coreapp.requests[-1][3]["message"]["image"] == image
+        assert coreapp.sent_messages()[-1]["image"] == image

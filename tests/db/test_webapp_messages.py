@@ -6,6 +6,7 @@ tests. What is asserted here is what the WebApp decides and what it sends.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -44,16 +45,18 @@ async def test_a_send_is_handed_to_the_shard_owner(
     assert answer.status_code == 201, answer.text
     assert answer.json()["messages"] == [{"id": "msg-1"}]
     method, path, sent_headers, body = coreapp.requests[-1]
-    assert (method, path) == ("POST", "/internal/messages")
+    assert (method, path) == ("POST", "/internal/message-batches")
     assert sent_headers["Authorization"] == f"Bearer {INTERNAL_TOKEN}"
     assert body == {
-        "message": {
-            "to": USER,
-            "type": "text",
-            "recipient_type": "individual",
-            "preview_url": False,
-            "text": {"body": "hi"},
-        }
+        "messages": [
+            {
+                "to": USER,
+                "type": "text",
+                "recipient_type": "individual",
+                "preview_url": False,
+                "text": {"body": "hi"},
+            }
+        ]
     }
     assert await run.sql("SELECT id FROM messages") == [], "the CoreApp stores it, not the WebApp"
 
@@ -97,8 +100,33 @@ async def test_each_shard_goes_to_its_owner(run: Running, headers: dict[str, str
             answer = await run.client.post("/v1/messages", headers=headers, json=TEXT | {"to": to})
             assert answer.status_code == 201, answer.text
         for fake, shard in ((first, 0), (second, 1)):
-            got = [request[3]["message"]["to"] for request in fake.requests]
+            got = [message["to"] for message in fake.sent_messages()]
             assert got == [to for to in recipients if shard_of(to, 2) == shard]
+
+
+async def test_a_coreapp_without_message_batches_gets_one_call_per_message(
+    run: Running, headers: dict[str, str], coreapp: FakeCoreApp
+) -> None:
+    """During a rolling upgrade the WebApp may be newer than the CoreApp holding the shard."""
+    coreapp.answers[("POST", "/internal/message-batches")] = (
+        404,
+        {"errors": [{"code": 1006, "title": "Resource not found", "details": "no such path"}]},
+    )
+    for _ in range(2):
+        answer = await run.client.post("/v1/messages", headers=headers, json=TEXT)
+        assert answer.status_code == 201, answer.text
+    paths = [request[1] for request in coreapp.requests]
+    assert paths == ["/internal/message-batches", "/internal/messages", "/internal/messages"]
+
+
+async def test_sends_that_arrive_together_share_a_call(
+    run: Running, headers: dict[str, str], coreapp: FakeCoreApp
+) -> None:
+    sends = [run.client.post("/v1/messages", headers=headers, json=TEXT) for _ in range(30)]
+    answers = await asyncio.gather(*sends)
+    assert {a.status_code for a in answers} == {201}
+    assert len(coreapp.sent_messages()) == 30
+    assert len(coreapp.requests) < 30, "sends waiting for a free slot went together"
 
 
 async def test_no_owner_or_an_unreachable_one_is_1018(run: Running, headers: dict[str, str]) -> None:

@@ -116,10 +116,35 @@ class FakeCoreApp:
         raw = await request.read()
         body = orjson.loads(raw) if raw and request.content_type == "application/json" else raw or None
         self.requests.append((request.method, request.path, dict(request.headers), body))
-        status, payload = self.answers.get((request.method, request.path), (404, {"errors": []}))
+        status, payload = self.answers.get((request.method, request.path)) or self._batch_answer(
+            request, body
+        )
         if isinstance(payload, bytes):
             return web.Response(status=status, body=payload, content_type="image/png")
         return web.Response(status=status, body=orjson.dumps(payload), content_type="application/json")
+
+    def _batch_answer(self, request: web.Request, body: Any) -> tuple[int, Any]:
+        """A message batch answered as the CoreApp would from the single send's canned answer:
+        per message for a contract error, for the whole call when it is refused as a whole."""
+        single = self.answers.get(("POST", "/internal/messages"))
+        if (request.method, request.path) != ("POST", "/internal/message-batches") or single is None:
+            return 404, {"errors": []}
+        status, payload = single
+        if status < 400:
+            return 200, {"results": [payload for _ in body["messages"]]}
+        if status == 401 or not isinstance(payload, dict) or "errors" not in payload:
+            return status, payload
+        return 200, {"results": [{"errors": payload["errors"]} for _ in body["messages"]]}
+
+    def sent_messages(self) -> list[dict[str, Any]]:
+        """Every message the WebApp asked this CoreApp to store, alone or in a batch, in order."""
+        sent: list[dict[str, Any]] = []
+        for method, path, _, body in self.requests:
+            if (method, path) == ("POST", "/internal/messages"):
+                sent.append(body["message"])
+            elif (method, path) == ("POST", "/internal/message-batches"):
+                sent.extend(body["messages"])
+        return sent
 
 
 @asynccontextmanager

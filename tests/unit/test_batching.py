@@ -1,4 +1,5 @@
-"""`Batcher`: concurrent callers share one flush; each gets its own result or the batch's error."""
+"""`Batcher` and `InFlightBatcher`: concurrent callers share one flush; each gets its own result or
+the batch's error."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import asyncio
 
 import pytest
 
-from wabiz.kit.batching import Batcher
+from wabiz.kit.batching import Batcher, InFlightBatcher
 
 
 class Recorder:
@@ -67,3 +68,56 @@ async def test_drain_flushes_what_is_waiting() -> None:
     await asyncio.sleep(0)
     await batcher.drain()
     assert await pending == 42
+
+
+class Gate:
+    """A flush that records its batches and holds each until released."""
+
+    def __init__(self) -> None:
+        self.batches: list[list[int]] = []
+        self.release = asyncio.Event()
+
+    async def double(self, items: list[int]) -> list[int]:
+        self.batches.append(items)
+        await self.release.wait()
+        return [i * 2 for i in items]
+
+
+async def test_with_a_free_slot_an_item_goes_at_once_alone() -> None:
+    gate = Gate()
+    gate.release.set()
+    batcher: InFlightBatcher[int, int] = InFlightBatcher(gate.double, slots=1)
+    assert await asyncio.wait_for(batcher.submit(1), 10) == 2
+    assert await asyncio.wait_for(batcher.submit(2), 10) == 4
+    assert gate.batches == [[1], [2]], "no timer: nothing waits for company"
+
+
+async def test_items_arriving_while_the_slots_are_busy_go_together_within_bounds() -> None:
+    gate = Gate()
+    batcher: InFlightBatcher[int, int] = InFlightBatcher(
+        gate.double, slots=2, max_items=3, max_weight=100, weight=lambda i: 99 if i == 9 else 1
+    )
+    calls = [asyncio.create_task(batcher.submit(i)) for i in (1, 2, 3, 4, 5, 6, 9, 7)]
+    for _ in range(5):  # the callers submit, the two flushes start
+        await asyncio.sleep(0)
+    assert gate.batches == [[1], [2]], "two slots: the first two went alone"
+    gate.release.set()
+    assert await asyncio.gather(*calls) == [2, 4, 6, 8, 10, 12, 18, 14]
+    assert gate.batches == [[1], [2], [3, 4, 5], [6, 9], [7]], "by count, then by weight"
+
+
+async def test_a_failed_batch_fails_its_callers_only_and_frees_its_slot() -> None:
+    calls = 0
+
+    async def flaky(items: list[int]) -> list[int]:
+        nonlocal calls
+        calls += 1
+        await asyncio.sleep(0)
+        if calls == 1:
+            raise RuntimeError("CoreApp gone")
+        return items
+
+    batcher: InFlightBatcher[int, int] = InFlightBatcher(flaky, slots=1)
+    results = await asyncio.gather(batcher.submit(1), batcher.submit(2), return_exceptions=True)
+    assert isinstance(results[0], RuntimeError) and results[1] == 2
+    assert await asyncio.wait_for(batcher.submit(3), 10) == 3

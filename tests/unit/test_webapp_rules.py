@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import time
 from typing import Any, get_args
@@ -9,11 +10,19 @@ from typing import Any, get_args
 import pytest
 
 from wabiz.db.leases import LiveNode, lease_owners
+from wabiz.db.users import TokenOwner
 from wabiz.kit.errors import ApiError, Unauthorized
 from wabiz.kit.media_types import MB, canonical
 from wabiz.kit.sharding import SHARD_COUNTS, shard_of
 from wabiz.webapp.account.schemas import ShardChange
-from wabiz.webapp.auth import Principal, TokenCache, authorization, basic_credentials, check_api_key
+from wabiz.webapp.auth import (
+    Principal,
+    TokenCache,
+    authorization,
+    basic_credentials,
+    check_api_key,
+    shared_lookup,
+)
 from wabiz.webapp.bodies import StrictModel, json_schema, to_model
 from wabiz.webapp.contacts.service import wa_id_of
 from wabiz.webapp.health.service import health_payload
@@ -173,6 +182,28 @@ def test_token_cache() -> None:
     disabled = TokenCache(ttl=0)
     disabled.put(alice, time.time() + 60)
     assert disabled.get("d1") is None
+
+
+async def test_concurrent_requests_with_one_token_share_one_lookup() -> None:
+    """When a cached token runs out under load, hundreds of requests carry it at once: one
+    database read must answer them all, and a caller that goes away must not cancel it."""
+    cache, reads, release = TokenCache(ttl=60), [], asyncio.Event()
+    owner = TokenOwner("alice", "ROLE_USER", time.time() + 60)
+
+    async def lookup() -> TokenOwner | None:
+        reads.append(1)
+        await release.wait()
+        return owner
+
+    waiters = [asyncio.create_task(shared_lookup(cache, "d1", lookup)) for _ in range(50)]
+    await asyncio.sleep(0)
+    waiters[0].cancel()
+    release.set()
+    answers = await asyncio.gather(*waiters[1:])
+    assert reads == [1] and answers == [owner] * 49
+    assert cache.lookups == {}, "the next expiry reads again"
+    await shared_lookup(cache, "d1", lookup)
+    assert reads == [1, 1]
 
 
 # -- bodies ----------------------------------------------------------------------------------

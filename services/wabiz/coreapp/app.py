@@ -9,6 +9,7 @@ own words.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 from collections.abc import AsyncIterator
@@ -45,6 +46,7 @@ from wabiz.kit.signing import HEADER, verify
 
 log = logging.getLogger(__name__)
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
+MAX_SEND_BATCH = 1000
 
 
 # Cloud API codes that mean the caller's input was wrong: invalid parameter, wrong verification code.
@@ -59,8 +61,9 @@ def api_error_for(error: UpstreamError) -> ApiError:
     return ApiError(f"upstream error {error.code} ({error.title}): {error.details}")
 
 
-def get_node(request: Request) -> Node:
-    """The node is built in the lifespan (it needs the running event loop)."""
+async def get_node(request: Request) -> Node:
+    """The node is built in the lifespan (it needs the running event loop). A coroutine, so
+    FastAPI does not hop to its thread pool for it on every internal call."""
     node: Node = request.app.state.node
     return node
 
@@ -72,20 +75,40 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def envelope_problem(message: dict[str, Any]) -> str | None:
+    """What is wrong with the two fields storing and routing rely on, if anything. The WebApp
+    validated the rest; one bad row must not fail the whole insert batch it would share."""
+    to, kind = message.get("to"), message.get("type")
+    if not (isinstance(to, str) and to.isdigit() and len(to) <= 16):
+        return "message.to must be the recipient's wa_id (digits)"
+    if not (isinstance(kind, str) and 0 < len(kind) <= 16):
+        return "message.type must be a message type"
+    return None
+
+
 class SendRequest(_Body):
     message: dict[str, Any]
 
     @field_validator("message")
     @classmethod
     def _envelope(cls, message: dict[str, Any]) -> dict[str, Any]:
-        """The WebApp validated the rest; these two are what storing and routing rely on, and one
-        bad row must not fail the whole insert batch it would share with other senders."""
-        to, kind = message.get("to"), message.get("type")
-        if not (isinstance(to, str) and to.isdigit() and len(to) <= 16):
-            raise ValueError("message.to must be the recipient's wa_id (digits)")
-        if not (isinstance(kind, str) and 0 < len(kind) <= 16):
-            raise ValueError("message.type must be a message type")
+        if (problem := envelope_problem(message)) is not None:
+            raise ValueError(problem)
         return message
+
+
+class SendBatchRequest(_Body):
+    messages: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_SEND_BATCH)
+
+
+async def accept_one(node: Node, message: dict[str, Any]) -> dict[str, Any]:
+    """One message of a batch: its id, or its own error (the others are not affected)."""
+    try:
+        if (problem := envelope_problem(message)) is not None:
+            raise InvalidParameter(problem)
+        return {"id": await node.sending.accept(message)}
+    except ApiError as exc:
+        return {"errors": [exc.to_dict()]}
 
 
 class ReadRequest(_Body):
@@ -127,6 +150,13 @@ def _internal_routes(app: FastAPI, authorised: Any) -> None:
     @app.post("/internal/messages", status_code=201, dependencies=[authorised])
     async def send(request: SendRequest, node: NodeDep) -> JSON:
         return JSON({"id": await node.sending.accept(request.message)}, status_code=201)
+
+    @app.post("/internal/message-batches", dependencies=[authorised])
+    async def send_batch(request: SendBatchRequest, node: NodeDep) -> JSON:
+        """Many sends in one call (the WebApp groups those that arrive while earlier ones are in
+        flight): stored together, one answer per message, in order."""
+        results = await asyncio.gather(*(accept_one(node, m) for m in request.messages))
+        return JSON({"results": list(results)})
 
     @app.put("/internal/messages/{message_id}", dependencies=[authorised])
     async def mark_read(message_id: str, request: ReadRequest, node: NodeDep) -> JSON:

@@ -1,21 +1,25 @@
 """Who is calling: bearer tokens (cached), the probe API key and HTTP Basic for login.
 
 A verified bearer token is trusted for `token_cache_seconds` without a database read, so the send
-path costs no round trip for authentication. Logout and user deletion evict at once on this
+path costs no round trip for authentication. When an entry runs out, the requests that carry the
+token at that moment (hundreds under load) share one database read instead of each taking a
+connection for the same answer. Logout and user deletion evict at once on this
 process; other WebApp replicas notice within that time, which is the price of the cache.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hmac
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from wabiz.db.users import ROLE_ADMIN, token_owner
+from wabiz.db.users import ROLE_ADMIN, TokenOwner, token_owner
 from wabiz.kit.errors import Unauthorized
 from wabiz.kit.passwords import token_digest
 
@@ -41,6 +45,7 @@ class TokenCache:
 
     ttl: float
     entries: dict[str, tuple[Principal, float, float]] = field(default_factory=dict)
+    lookups: dict[str, asyncio.Future[TokenOwner | None]] = field(default_factory=dict)
 
     def get(self, digest: str) -> Principal | None:
         entry = self.entries.get(digest)
@@ -104,10 +109,35 @@ async def verify_bearer(
     cached = cache.get(digest)
     if cached is not None:
         return cached
-    async with sessions() as session:
-        owner = await token_owner(session, digest)
+    owner = await shared_lookup(cache, digest, lambda: _lookup(sessions, digest))
     if owner is None:
         raise Unauthorized("the bearer token is unknown, expired or revoked; log in again")
     principal = Principal(owner.username, owner.role, digest)
     cache.put(principal, owner.expires_at)
     return principal
+
+
+async def _lookup(sessions: async_sessionmaker[AsyncSession], digest: str) -> TokenOwner | None:
+    async with sessions() as session:
+        return await token_owner(session, digest)
+
+
+async def shared_lookup(
+    cache: TokenCache, digest: str, lookup: Callable[[], Awaitable[TokenOwner | None]]
+) -> TokenOwner | None:
+    """`lookup()`, run once per token at a time, whoever else waits for the same answer.
+
+    Shielded: a caller that goes away (client disconnect) must not cancel the others' read.
+    """
+    pending = cache.lookups.get(digest)
+    if pending is None:
+        pending = asyncio.ensure_future(lookup())
+        cache.lookups[digest] = pending
+
+        def forget(done: asyncio.Future[TokenOwner | None]) -> None:
+            cache.lookups.pop(digest, None)
+            if not done.cancelled():
+                done.exception()  # retrieved: every waiter may have gone away
+
+        pending.add_done_callback(forget)
+    return await asyncio.shield(pending)

@@ -20,12 +20,22 @@ from typing import Any, TypeVar
 import aiohttp
 import orjson
 
-from wabiz.kit.errors import AccessDenied, ApiError, NotPrimaryCoreapp, NotReady, error_from_dict
+from wabiz.kit.batching import InFlightBatcher
+from wabiz.kit.errors import AccessDenied, ApiError, NotFound, NotPrimaryCoreapp, NotReady, error_from_dict
 from wabiz.webapp.routing import ShardMapCache
 
 log = logging.getLogger(__name__)
 RETRY_PAUSE_S = 0.2
+BATCH_PATH = "/internal/message-batches"
+# Per CoreApp: two batches in flight keep its event loop busy while the next one forms; bounds
+# keep one call well below any body limit and its latency short.
+SEND_SLOTS = 2
+SEND_BATCH_ITEMS = 200
+SEND_BATCH_BYTES = 1 << 20
+MAX_SENDERS = 64
 T = TypeVar("T")
+# What one message of a batch came to: the CoreApp's answer, or its own error.
+Outcome = dict[str, Any] | BaseException
 
 
 class Unreachable(Exception):
@@ -44,6 +54,8 @@ def error_of(status: int, raw: bytes) -> ApiError:
         parsed = None
     errors = parsed.get("errors") if isinstance(parsed, dict) else None
     if not isinstance(errors, list) or not errors or not isinstance(errors[0], dict):
+        if status == 404:  # no such route: a CoreApp of another release (message batches)
+            return NotFound("the CoreApp has no such internal endpoint")
         return NotReady(f"a CoreApp answered HTTP {status} without an error envelope")
     error = error_from_dict(errors[0])
     if isinstance(error, AccessDenied):
@@ -53,6 +65,23 @@ def error_of(status: int, raw: bytes) -> ApiError:
     return error
 
 
+def _result_of(result: Any) -> Outcome:
+    """One entry of a batch's `results`: the message's answer, or its error as an ApiError."""
+    if not isinstance(result, dict):
+        return NotReady("a CoreApp answered a message batch with a malformed result")
+    errors = result.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        return error_from_dict(errors[0])
+    return result
+
+
+def _raise_error(outcome: Outcome) -> dict[str, Any]:
+    """An attempt's answer, raising it when it is an error (batched calls answer errors per item)."""
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome if isinstance(outcome, dict) else {}
+
+
 class CoreAppClient:
     def __init__(
         self, http: aiohttp.ClientSession, token: str, shard_maps: ShardMapCache, retry_seconds: float
@@ -60,6 +89,8 @@ class CoreAppClient:
         self._http, self._shard_maps, self._retry_seconds = http, shard_maps, retry_seconds
         self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self._turn = itertools.count()
+        self._senders: dict[str, InFlightBatcher[bytes, Outcome]] = {}
+        self._single_senders: set[str] = set()
 
     async def _exchange(
         self, base_url: str, method: str, path: str, data: bytes | None, headers: dict[str, str]
@@ -86,6 +117,55 @@ class CoreAppClient:
 
     async def to_owner(self, wa_id: str, method: str, path: str, body: Any = None) -> dict[str, Any]:
         """Call the CoreApp owning `wa_id`'s shard, waiting a bounded time for one to exist."""
+        return await self._with_owner(wa_id, lambda owner: self.call(owner, method, path, body))
+
+    async def send(self, message: dict[str, Any]) -> dict[str, Any]:
+        """Store a message on the CoreApp owning its recipient's shard (`to`, a wa_id); sends that
+        arrive while earlier ones are in flight go to that CoreApp together, in one call."""
+        encoded = orjson.dumps(message)
+        return await self._with_owner(str(message["to"]), lambda owner: self._sender(owner).submit(encoded))
+
+    def _sender(self, owner: str) -> InFlightBatcher[bytes, Outcome]:
+        sender = self._senders.get(owner)
+        if sender is None:
+            if len(self._senders) >= MAX_SENDERS:  # CoreApps come and go with new addresses
+                self._senders = {url: s for url, s in self._senders.items() if not s.idle()}
+            sender = self._senders[owner] = InFlightBatcher(
+                lambda batch: self._send_batch(owner, batch),
+                slots=SEND_SLOTS,
+                max_items=SEND_BATCH_ITEMS,
+                max_weight=SEND_BATCH_BYTES,
+                weight=len,
+            )
+        return sender
+
+    async def _send_batch(self, owner: str, batch: list[bytes]) -> list[Outcome]:
+        """One call for the batch; each message's answer, or its own error as an ApiError."""
+        if owner in self._single_senders:
+            return await asyncio.gather(*(self._send_single(owner, m) for m in batch), return_exceptions=True)
+        data = b'{"messages":[' + b",".join(batch) + b"]}"
+        try:
+            raw, _ = await self._exchange(owner, "POST", BATCH_PATH, data, self._headers)
+        except NotFound:  # a CoreApp of an earlier release (a rolling upgrade): one call each
+            log.info("CoreApp %s takes no message batches; sending one message per call", owner)
+            self._single_senders.add(owner)
+            return await self._send_batch(owner, batch)
+        parsed = orjson.loads(raw)
+        results = parsed.get("results") if isinstance(parsed, dict) else None
+        if not isinstance(results, list) or len(results) != len(batch):
+            raise NotReady(f"CoreApp {owner} answered a message batch without one result per message")
+        return [_result_of(result) for result in results]
+
+    async def _send_single(self, owner: str, message: bytes) -> dict[str, Any]:
+        raw, _ = await self._exchange(
+            owner, "POST", "/internal/messages", b'{"message":' + message + b"}", self._headers
+        )
+        parsed = orjson.loads(raw)
+        return parsed if isinstance(parsed, dict) else {}
+
+    async def _with_owner(self, wa_id: str, attempt: Callable[[str], Awaitable[Outcome]]) -> dict[str, Any]:
+        """`attempt(owner)` on the CoreApp owning `wa_id`'s shard, retried while it surely never
+        reached one, within `route_retry_seconds`. An attempt answers a dict or an ApiError."""
         deadline = time.monotonic() + self._retry_seconds
         fresh = False
         while True:
@@ -95,7 +175,7 @@ class CoreAppClient:
                 problem = NotPrimaryCoreapp("no CoreApp holds this recipient's shard right now; retry")
             else:
                 try:
-                    return await self.call(owner, method, path, body)
+                    return _raise_error(await attempt(owner))
                 except NotPrimaryCoreapp as exc:
                     problem = exc
                 except Unreachable as exc:

