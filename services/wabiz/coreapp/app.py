@@ -34,6 +34,7 @@ from wabiz.kit.errors import (
 )
 from wabiz.kit.httpapp import (
     JSON,
+    NO_TELEMETRY,
     error_response,
     install_error_handlers,
     read_body,
@@ -287,7 +288,9 @@ def create_app(config: CoreAppConfig) -> FastAPI:
         log.warning("upstream refused %s %s: %s", request.method, request.url.path, exc)
         return error_response(api_error_for(exc))
 
-    app = FastAPI(title="wabiz CoreApp (internal)", lifespan=lifespan, openapi_url=None)
+    app = FastAPI(
+        title="wabiz CoreApp (internal)", lifespan=lifespan, openapi_url=None, telemetry=NO_TELEMETRY
+    )
     install_error_handlers(app)
     app.add_exception_handler(UpstreamError, on_upstream_error)
     _internal_routes(app, Depends(require_internal))

@@ -20,7 +20,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from wabiz.kit.httpapp import JSON, serve
+from wabiz.kit.httpapp import JSON, NO_TELEMETRY, serve
 from wabiz.kit.logs import setup
 from wabiz.kit.phone import normalize
 from wabiz.kit.sandbox_protocol import INSTANCE_FIELD
@@ -249,7 +249,7 @@ def create_app(config: SandboxConfig) -> FastAPI:
         yield
         await sandbox.stop(config.drain_seconds)
 
-    app = FastAPI(title="wabiz sandbox", lifespan=lifespan, openapi_url=None)
+    app = FastAPI(title="wabiz sandbox", lifespan=lifespan, openapi_url=None, telemetry=NO_TELEMETRY)
     app.state.sandbox = sandbox
     _install_error_handlers(app)
     app.include_router(_public_routes(sandbox))

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from wabiz import __version__
-from wabiz.kit.httpapp import install_error_handlers, serve
+from wabiz.kit.httpapp import NO_TELEMETRY, install_error_handlers, serve
 from wabiz.kit.logs import setup
 from wabiz.webapp import openapi
 from wabiz.webapp.account.endpoints import router as account
@@ -69,6 +69,7 @@ def create_app(config: WebAppConfig) -> FastAPI:
 
     app = FastAPI(
         title="wabiz WebApp",
+        telemetry=NO_TELEMETRY,
         version=__version__,
         description="The WhatsApp Business On-Premises REST API, served by wabiz.",
         lifespan=lifespan,

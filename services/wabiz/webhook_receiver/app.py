@@ -14,7 +14,7 @@ import orjson
 from fastapi import FastAPI, Request
 from pydantic import BaseModel, ConfigDict, Field
 
-from wabiz.kit.httpapp import JSON, serve
+from wabiz.kit.httpapp import JSON, NO_TELEMETRY, serve
 from wabiz.kit.logs import setup
 from wabiz.kit.signing import HEADER, verify
 from wabiz.webhook_receiver.config import ReceiverConfig
@@ -63,7 +63,7 @@ class Recorder:
 
 def create_app(config: ReceiverConfig) -> FastAPI:
     recorder = Recorder(config.secret.get_secret_value() if config.secret else None)
-    app = FastAPI(title="wabiz webhook receiver", openapi_url=None)
+    app = FastAPI(title="wabiz webhook receiver", openapi_url=None, telemetry=NO_TELEMETRY)
 
     @app.post("/")
     @app.post("/webhook")
