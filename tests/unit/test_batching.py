@@ -1,5 +1,5 @@
-"""`Batcher` and `InFlightBatcher`: concurrent callers share one flush; each gets its own result or
-the batch's error."""
+"""`InFlightBatcher`: concurrent callers share one flush; each gets its own result or the batch's
+error."""
 
 from __future__ import annotations
 
@@ -7,67 +7,7 @@ import asyncio
 
 import pytest
 
-from wabiz.kit.batching import Batcher, InFlightBatcher
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.batches: list[list[int]] = []
-
-    async def double(self, items: list[int]) -> list[int]:
-        self.batches.append(items)
-        return [i * 2 for i in items]
-
-
-async def test_concurrent_calls_share_one_flush() -> None:
-    recorder = Recorder()
-    batcher: Batcher[int, int] = Batcher(recorder.double, max_items=100, max_delay=0.01)
-    results = await asyncio.gather(*(batcher.submit(i) for i in range(10)))
-    assert results == [i * 2 for i in range(10)]
-    assert recorder.batches == [list(range(10))]
-
-
-async def test_a_full_batch_flushes_without_waiting() -> None:
-    recorder = Recorder()
-    batcher: Batcher[int, int] = Batcher(recorder.double, max_items=4, max_delay=60)
-    # Far sooner than max_delay; the bound is generous so that only waiting for the delay exceeds it.
-    results = await asyncio.wait_for(asyncio.gather(*(batcher.submit(i) for i in range(8))), 10)
-    assert results == [i * 2 for i in range(8)]
-    assert recorder.batches == [[0, 1, 2, 3], [4, 5, 6, 7]]
-
-
-async def test_a_failure_reaches_every_caller_of_the_batch_only() -> None:
-    calls = 0
-
-    async def flaky(items: list[int]) -> list[int]:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
-            raise RuntimeError("database down")
-        return items
-
-    batcher: Batcher[int, int] = Batcher(flaky, max_delay=0.001)
-    results = await asyncio.gather(batcher.submit(1), batcher.submit(2), return_exceptions=True)
-    assert all(isinstance(r, RuntimeError) for r in results)
-    assert await batcher.submit(3) == 3, "the next batch is unaffected"
-
-
-async def test_a_flush_answering_the_wrong_count_fails_the_batch() -> None:
-    async def short(items: list[int]) -> list[int]:
-        return items[:1]
-
-    batcher: Batcher[int, int] = Batcher(short, max_delay=0.001)
-    with pytest.raises(RuntimeError, match="answered 1 results for 2 items"):
-        await asyncio.gather(batcher.submit(1), batcher.submit(2))
-
-
-async def test_drain_flushes_what_is_waiting() -> None:
-    recorder = Recorder()
-    batcher: Batcher[int, int] = Batcher(recorder.double, max_delay=60)
-    pending = asyncio.create_task(batcher.submit(21))
-    await asyncio.sleep(0)
-    await batcher.drain()
-    assert await pending == 42
+from wabiz.kit.batching import InFlightBatcher
 
 
 class Gate:
@@ -121,3 +61,27 @@ async def test_a_failed_batch_fails_its_callers_only_and_frees_its_slot() -> Non
     results = await asyncio.gather(batcher.submit(1), batcher.submit(2), return_exceptions=True)
     assert isinstance(results[0], RuntimeError) and results[1] == 2
     assert await asyncio.wait_for(batcher.submit(3), 10) == 3
+
+
+async def test_a_flush_answering_the_wrong_count_fails_the_batch() -> None:
+    async def short(items: list[int]) -> list[int]:
+        return items[:1]
+
+    batcher: InFlightBatcher[int, int] = InFlightBatcher(short, slots=1)
+    first = asyncio.create_task(batcher.submit(0))
+    with pytest.raises(RuntimeError, match="answered 1 results for 2 items"):
+        await asyncio.gather(batcher.submit(1), batcher.submit(2))
+    assert await first == 0
+
+
+async def test_drain_waits_for_everything_submitted() -> None:
+    gate = Gate()
+    batcher: InFlightBatcher[int, int] = InFlightBatcher(gate.double, slots=1)
+    pending = [asyncio.create_task(batcher.submit(i)) for i in range(3)]
+    await asyncio.sleep(0)
+    draining = asyncio.create_task(batcher.drain())
+    await asyncio.sleep(0)
+    assert not draining.done()
+    gate.release.set()
+    await asyncio.wait_for(draining, 10)
+    assert all(task.done() for task in pending) and batcher.idle()

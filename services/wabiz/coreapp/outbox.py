@@ -21,7 +21,7 @@ from wabiz.coreapp.throttle import Throttle
 from wabiz.db import messages
 from wabiz.db.messages import Outgoing
 from wabiz.gateway.base import UpstreamError
-from wabiz.kit.batching import Batcher
+from wabiz.kit.batching import InFlightBatcher
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 5, 10)
@@ -47,8 +47,12 @@ class Outbox:
         concurrency: int,
     ) -> None:
         self._sessions, self._send, self._on_failed, self._owns = sessions, send, on_failed, owns
-        self._inserts: Batcher[Outgoing, None] = Batcher(self._insert_batch)
-        self._accepted: Batcher[tuple[str, str], None] = Batcher(self._accepted_batch)
+        # Batches form while earlier ones are in the database: no timer delays a lone send, and
+        # under load one statement carries what arrived meanwhile.
+        self._inserts: InFlightBatcher[Outgoing, None] = InFlightBatcher(self._insert_batch, max_items=500)
+        self._accepted: InFlightBatcher[tuple[str, str], None] = InFlightBatcher(
+            self._accepted_batch, slots=1, max_items=2000
+        )
         self._lanes: dict[str, deque[Outgoing]] = {}
         self._known: set[str] = set()
         self._slots = asyncio.Semaphore(concurrency)
@@ -94,41 +98,60 @@ class Outbox:
         try:
             while lane:
                 message = lane[0]
+                recording = False
                 if self._owns(message.shard):
                     async with self._slots:
-                        await self._deliver(message)
+                        recording = await self._deliver(message)
                 lane.popleft()
-                self._known.discard(message.id)
+                if not recording:
+                    self._known.discard(message.id)
         except Exception:  # recording the outcome failed (database down): the rows stay queued
             log.exception("sending to one recipient stopped; the sweep resumes its queued messages")
         finally:
             self._lanes.pop(wa_id, None)
             self._known.difference_update(m.id for m in lane)
 
-    async def _deliver(self, message: Outgoing) -> None:
+    async def _deliver(self, message: Outgoing) -> bool:
+        """Send until the network takes or refuses the message; True when it took it and the
+        acceptance is being recorded (the message stays known until then)."""
         attempt = 0
         while True:
             if not self._owns(message.shard):
-                return  # the new owner's sweep resumes it from the database
+                return False  # the new owner's sweep resumes it from the database
             try:
                 upstream_id = await self._send(message)
             except UpstreamError as exc:
                 if not exc.retryable:
                     await self._on_failed(message, exc)
-                    return
+                    return False
                 problem = str(exc)
             except Exception as exc:  # media store or database hiccup: the row stays queued, retry
                 problem = f"{type(exc).__name__}: {exc}"
             else:
-                await self._accepted.submit((message.id, upstream_id))
+                self._record_accepted(message.id, upstream_id)
                 self.sent += 1
-                return
+                return True
             delay = retry_delay_s(attempt)
             attempt += 1
             self._throttle.warning(
                 "send", "upstream send of %s failed (%s); retrying in %ss", message.id, problem, delay
             )
             await asyncio.sleep(delay)
+
+    def _record_accepted(self, message_id: str, upstream_id: str) -> None:
+        """Record in the background: the recipient's next message need not wait for it (order is
+        the network's business once it took this one). Until it is recorded the row still says
+        `queued`, so the message stays known and the sweep leaves it alone; a failed record leaves
+        it queued for good, and the sweep sends it again (at-least-once, as after a crash)."""
+
+        def recorded(done: asyncio.Future[None]) -> None:
+            self._known.discard(message_id)
+            if not done.cancelled() and done.exception() is not None:
+                self._throttle.warning(
+                    "record", "could not record that the network took %s: %r", message_id, done.exception()
+                )
+
+        asyncio.ensure_future(self._accepted.submit((message_id, upstream_id))).add_done_callback(recorded)
 
     async def sweep(self, shards: set[int]) -> int:
         """Queue rows of our shards we do not know about (oldest first); returns how many."""

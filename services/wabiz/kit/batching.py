@@ -1,8 +1,9 @@
-"""Group concurrent calls into one batch: many callers, one database round trip.
+"""Group concurrent calls into one batch: many callers, one database round trip or one request.
 
-At 1,000 messages/s a transaction per message would spend the CPU on commits; callers instead
-`await batcher.submit(item)` and a single flush handles whatever arrived within `max_delay`
-(or `max_items`). Every caller gets its own result, or the batch's exception.
+At hundreds of messages a second a transaction (or an internal call) per message would spend the
+CPU on commits and HTTP; callers instead `await batcher.submit(item)` and one flush carries what
+piled up while earlier flushes were running. Every caller gets its own result, or the batch's
+exception.
 """
 
 from __future__ import annotations
@@ -13,61 +14,6 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-class Batcher(Generic[T, R]):
-    def __init__(
-        self,
-        flush: Callable[[list[T]], Awaitable[Sequence[R]]],
-        max_items: int = 500,
-        max_delay: float = 0.005,
-    ) -> None:
-        self._flush, self._max_items, self._max_delay = flush, max_items, max_delay
-        self._items: list[T] = []
-        self._futures: list[asyncio.Future[R]] = []
-        self._timer: asyncio.TimerHandle | None = None
-        self._running: set[asyncio.Task[None]] = set()
-
-    async def submit(self, item: T) -> R:
-        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
-        self._items.append(item)
-        self._futures.append(future)
-        if len(self._items) >= self._max_items:
-            self._dispatch()
-        elif self._timer is None:
-            self._timer = asyncio.get_running_loop().call_later(self._max_delay, self._dispatch)
-        return await future
-
-    def _dispatch(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        if not self._items:
-            return
-        items, futures = self._items, self._futures
-        self._items, self._futures = [], []
-        task = asyncio.create_task(self._run(items, futures))
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
-
-    async def _run(self, items: list[T], futures: list[asyncio.Future[R]]) -> None:
-        try:
-            results = await self._flush(items)
-            if len(results) != len(items):  # checked first: a caller left waiting would hang forever
-                raise RuntimeError(f"batch flush answered {len(results)} results for {len(items)} items")
-        except Exception as exc:  # every caller of this batch sees the failure
-            for future in futures:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        for future, result in zip(futures, results, strict=True):
-            if not future.done():
-                future.set_result(result)
-
-    async def drain(self) -> None:
-        self._dispatch()
-        if self._running:
-            await asyncio.gather(*self._running, return_exceptions=True)
 
 
 class InFlightBatcher(Generic[T, R]):
@@ -95,6 +41,11 @@ class InFlightBatcher(Generic[T, R]):
 
     def idle(self) -> bool:
         return not self._waiting and not self._running
+
+    async def drain(self) -> None:
+        """Return once everything submitted so far has been flushed (or failed)."""
+        while self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
 
     async def submit(self, item: T) -> R:
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
