@@ -8,8 +8,9 @@ transaction committed: the restored account names the number it goes to. It hold
 their own models; the network takes neither an empty industry nor an empty About, so a profile
 without them leaves the target's as they are.
 
-Not the photo: the network hands back its own copy, not the upload, and up to 5 MB of it would take
-a backup past the restore's JSON body limit (`WABIZ_MAX_JSON_BYTES`); keep the image, post it again.
+Not the photo: up to 5 MB of it would take a backup past the restore's JSON body limit
+(`WABIZ_MAX_JSON_BYTES`), and the network serves back its own copy, not necessarily the upload;
+keep the image and post it again.
 
 An unregistered number has no profile on the network: the backup leaves the section out, and its
 restore leaves the target's profile alone. A registered number's profile that cannot be read (no
