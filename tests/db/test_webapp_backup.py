@@ -33,39 +33,13 @@ from tests.db.webapp_harness import (
     webapp_config,
 )
 from tests.tooling.certs import private_https_server
+from tests.tooling.profiles import BACKED_UP_PROFILE, NETWORK_PROFILE, RESTORED_PROFILE
 from wabiz.local.postgres import EmbeddedPostgres
 from wabiz.webapp.backup.encryption import KdfParams, decrypt, encrypt
 
 PASSWORD = "Backup-Pass1!"
 AGENT, AGENT_PASSWORD = "agent", "Agent-Pass1!"
 CHANGED = {"callback_backoff_delay_ms": 500, "webhooks": {"url": "https://example.com/hook"}}
-NETWORK_PROFILE = {
-    "about": "Succulents!",
-    "address": "1 Main St",
-    "email": "shop@example.com",
-    "vertical": "PROF_SERVICES",
-    "websites": ["https://example.com"],
-    "profile_picture_url": "https://cdn.example/photo.png",
-}
-# What the section holds of NETWORK_PROFILE, and what a restore sends (the photo stays out).
-PROFILE_SECTION = {
-    "business": {
-        "address": "1 Main St",
-        "description": "",
-        "email": "shop@example.com",
-        "vertical": "PROF_SERVICES",
-        "websites": ["https://example.com"],
-    },
-    "about": {"text": "Succulents!"},
-}
-PROFILE_SENT = {
-    "about": "Succulents!",
-    "address": "1 Main St",
-    "description": "",
-    "email": "shop@example.com",
-    "vertical": "PROF_SERVICES",
-    "websites": ["https://example.com"],
-}
 PROFILE_CALLS = {
     ("GET", "/internal/profile"): (200, {"profile": NETWORK_PROFILE}),
     ("POST", "/internal/profile"): (200, {}),
@@ -74,10 +48,13 @@ PROFILE_CALLS = {
 
 @asynccontextmanager
 async def live_coreapp(run: Running) -> AsyncIterator[FakeCoreApp]:
-    """A fake CoreApp of `run`'s installation that answers the profile calls."""
+    """A fake CoreApp of `run`'s installation that answers the profile calls, live for the whole
+    test: its heartbeat is dated ahead, since the tests' password hashes can outlast the liveness
+    window (`unhealthy_interval`) on a busy machine."""
     async with fake_coreapp() as fake:
         fake.answers.update(PROFILE_CALLS)
         await register_node(run, "node-a", fake.url)
+        await run.sql("UPDATE nodes SET heartbeat_at = now() + interval '1 hour' WHERE id = 'node-a'")
         yield fake
 
 
@@ -149,7 +126,7 @@ async def test_restore_into_another_installation(
 ) -> None:
     data = await _installation_a(run, headers)
     assert b"Agent-Pass1!" not in base64.b64decode(data)
-    assert opened(data)["profile"] == PROFILE_SECTION
+    assert opened(data)["profile"] == BACKED_UP_PROFILE
     b_admin = await admin_headers(other.client)
     extra = {"username": "only-in-b", "password": "Other-Pass1!"}
     assert (await other.client.post("/v1/users", headers=b_admin, json=extra)).status_code == 201
@@ -172,7 +149,7 @@ async def test_restore_into_another_installation(
     assert users == ["admin", AGENT], "the users are A's"
     assert (await _state(other))["account"] == [("1", "5550001234", "registered", "Acme", 2)]
     assert (await other.client.get("/v1/account/shards", headers=b_admin)).json()["account"] == {"shards": 2}
-    assert profile_sets(other_coreapp) == [PROFILE_SENT], "A's profile, set on B's number"
+    assert profile_sets(other_coreapp) == [RESTORED_PROFILE], "A's profile, set on B's number"
 
 
 async def test_restoring_into_the_same_installation_puts_it_back(
@@ -183,7 +160,7 @@ async def test_restoring_into_the_same_installation_puts_it_back(
     body = {"password": PASSWORD, "data": data}
     assert (await run.client.post("/v1/settings/restore", headers=headers, json=body)).status_code == 200
     assert await run.sql("SELECT value FROM settings WHERE name = 'application'") == [(CHANGED,)]
-    assert profile_sets(coreapp) == [PROFILE_SENT]
+    assert profile_sets(coreapp) == [RESTORED_PROFILE]
 
 
 async def test_the_webhooks_ca_and_the_media_providers_come_back(
@@ -351,7 +328,7 @@ async def test_a_profile_that_cannot_be_set_is_said_and_set_by_restoring_again(
         b_admin = {"Authorization": f"Bearer {await login(other.client, 'admin', ADMIN_PASSWORD)}"}
         again = await other.client.post("/v1/settings/restore", headers=b_admin, json=body)
         assert again.status_code == 200, again.text
-        assert profile_sets(other_coreapp) == [PROFILE_SENT]
+        assert profile_sets(other_coreapp) == [RESTORED_PROFILE]
 
 
 @pytest.mark.parametrize(

@@ -8,30 +8,13 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from tests.tooling.profiles import BACKED_UP_PROFILE, NETWORK_PROFILE, RESTORED_PROFILE
 from wabiz.kit.errors import InternalError
 from wabiz.webapp.backup.profile_section import ProfileSection, changes, section_of
 
-NETWORK = {
-    "about": "Succulents!",
-    "address": "1 Main St",
-    "email": "shop@example.com",
-    "vertical": "PROF_SERVICES",
-    "websites": ["https://example.com"],
-    "profile_picture_url": "https://cdn.example/photo.png",
-}
-
 
 def test_every_field_is_kept_with_the_industry_as_its_code_and_the_photo_left_out() -> None:
-    assert section_of(NETWORK).model_dump(mode="json") == {
-        "business": {
-            "address": "1 Main St",
-            "description": "",
-            "email": "shop@example.com",
-            "vertical": "PROF_SERVICES",
-            "websites": ["https://example.com"],
-        },
-        "about": {"text": "Succulents!"},
-    }
+    assert section_of(NETWORK_PROFILE).model_dump(mode="json") == BACKED_UP_PROFILE
 
 
 @pytest.mark.parametrize("vertical", [None, "", "UNDEFINED"])
@@ -43,19 +26,12 @@ def test_what_the_network_cannot_be_given_back_is_left_out(vertical: str | None)
 
 
 def test_a_restore_sends_every_field_in_the_network_s_names() -> None:
-    assert changes(section_of(NETWORK)) == {
-        "about": "Succulents!",
-        "address": "1 Main St",
-        "description": "",
-        "email": "shop@example.com",
-        "vertical": "PROF_SERVICES",
-        "websites": ["https://example.com"],
-    }
+    assert changes(section_of(NETWORK_PROFILE)) == RESTORED_PROFILE
 
 
 def test_a_network_profile_that_a_restore_would_refuse_is_not_backed_up() -> None:
     with pytest.raises(InternalError, match=r"cannot be backed up: business\.email"):
-        section_of(NETWORK | {"email": "not-an-address"})
+        section_of(NETWORK_PROFILE | {"email": "not-an-address"})
 
 
 @pytest.mark.parametrize(
