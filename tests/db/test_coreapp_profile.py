@@ -4,8 +4,10 @@ test_coreapp_sandbox.py): what the network keeps, and what the CoreApp or the ne
 from __future__ import annotations
 
 import httpx
+from sqlalchemy import text
 
 from tests.db.test_coreapp_sandbox import Stack, register, stack
+from wabiz.kit.db import make_engine, make_sessionmaker
 from wabiz.sandbox.samples import tiny_png
 
 __all__ = ["stack"]  # the fixture of test_coreapp_sandbox.py
@@ -62,3 +64,35 @@ async def test_the_profile_routes_need_the_internal_token(stack: Stack) -> None:
     for method, path in (("GET", "/internal/profile"), ("DELETE", "/internal/account/two-step")):
         answer = await stack.core.request(method, path, headers={"Authorization": "Bearer wrong"})
         assert answer.status_code == 401, path
+
+
+async def _execute(stack: Stack, sql: str) -> None:
+    engine = make_engine(stack.database_url, 1)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            await session.execute(text(sql))
+    finally:
+        await engine.dispose()
+
+
+async def _about_on_the_network(stack: Stack, pnid: str) -> str | None:
+    answer = await stack.sandbox.get(
+        f"/v21.0/{pnid}/whatsapp_business_profile", headers={"Authorization": "Bearer sandbox-token"}
+    )
+    assert answer.status_code == 200, answer.text
+    about: str | None = answer.json()["data"][0].get("about")
+    return about
+
+
+async def test_a_change_goes_to_the_number_the_account_row_names_now(stack: Stack) -> None:
+    """A restore replaces the row under a running CoreApp: the restored profile must reach the
+    restored number at once, not the one the CoreApp spoke for at its last heartbeat."""
+    await register(stack)
+    other = {"cc": "1", "phone_number": "5550009999", "method": "sms", "cert": "c2FuZGJveA=="}
+    assert (await stack.core.post("/internal/account", json=other)).status_code == 200
+    assert (await stack.core.post("/internal/account/verify", json={"code": "123456"})).status_code == 200
+    await _execute(stack, "UPDATE account SET phone_number = '5550001234' WHERE id = 1")
+
+    assert (await stack.core.post("/internal/profile", json={"about": "Restored"})).status_code == 200
+    assert await _about_on_the_network(stack, "15550001234") == "Restored"
+    assert await _about_on_the_network(stack, "15550009999") is None

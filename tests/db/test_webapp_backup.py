@@ -1,14 +1,17 @@
 """`/v1/settings/backup` and `/v1/settings/restore` against real databases.
 
 Installation A is backed up and restored into installation B (another database): B then has A's
-settings, users (their passwords work) and account. A restore that fails for any reason (wrong
-password, altered blob, a section that does not fit) leaves B exactly as it was.
+settings, users (their passwords work) and account, and B's CoreApp is asked to set A's business
+profile. A restore that fails for any reason (wrong password, altered blob, a section that does not
+fit) leaves B exactly as it was, its profile included. Each installation has a fake CoreApp, which
+answers the profile calls as the network would.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -18,21 +21,47 @@ import pytest
 
 from tests.db.webapp_harness import (
     ADMIN_PASSWORD,
+    FakeCoreApp,
     Running,
     admin_headers,
     error,
+    fake_coreapp,
     login,
     register_account,
+    register_node,
     running,
     webapp_config,
 )
 from tests.tooling.certs import private_https_server
+from tests.tooling.profiles import BACKED_UP_PROFILE, NETWORK_PROFILE, RESTORED_PROFILE
 from wabiz.local.postgres import EmbeddedPostgres
-from wabiz.webapp.backup.encryption import KdfParams, encrypt
+from wabiz.webapp.backup.encryption import KdfParams, decrypt, encrypt
 
 PASSWORD = "Backup-Pass1!"
 AGENT, AGENT_PASSWORD = "agent", "Agent-Pass1!"
 CHANGED = {"callback_backoff_delay_ms": 500, "webhooks": {"url": "https://example.com/hook"}}
+PROFILE_CALLS = {
+    ("GET", "/internal/profile"): (200, {"profile": NETWORK_PROFILE}),
+    ("POST", "/internal/profile"): (200, {}),
+}
+
+
+@asynccontextmanager
+async def live_coreapp(run: Running) -> AsyncIterator[FakeCoreApp]:
+    """A fake CoreApp of `run`'s installation that answers the profile calls, live for the whole
+    test: its heartbeat is dated ahead, since the tests' password hashes can outlast the liveness
+    window (`unhealthy_interval`) on a busy machine."""
+    async with fake_coreapp() as fake:
+        fake.answers.update(PROFILE_CALLS)
+        await register_node(run, "node-a", fake.url)
+        await run.sql("UPDATE nodes SET heartbeat_at = now() + interval '1 hour' WHERE id = 'node-a'")
+        yield fake
+
+
+@pytest.fixture
+async def coreapp(run: Running) -> AsyncIterator[FakeCoreApp]:
+    async with live_coreapp(run) as fake:
+        yield fake
 
 
 @pytest.fixture
@@ -44,6 +73,24 @@ async def other(postgres: EmbeddedPostgres, template_database: str, tmp_path: Pa
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"')
     async with running(webapp_config(postgres.url(name), tmp_path / "other")) as started:
         yield started
+
+
+@pytest.fixture
+async def other_coreapp(other: Running) -> AsyncIterator[FakeCoreApp]:
+    async with live_coreapp(other) as fake:
+        yield fake
+
+
+def profile_sets(coreapp: FakeCoreApp) -> list[Any]:
+    """The bodies of the profile changes `coreapp` was asked for."""
+    return [
+        body for method, path, _, body in coreapp.requests if (method, path) == ("POST", "/internal/profile")
+    ]
+
+
+def opened(data: str) -> dict[str, Any]:
+    sections: dict[str, Any] = orjson.loads(decrypt(data, PASSWORD))["sections"]
+    return sections
 
 
 async def _state(run: Running) -> dict[str, Any]:
@@ -75,10 +122,11 @@ async def _installation_a(run: Running, headers: dict[str, str]) -> str:
 
 
 async def test_restore_into_another_installation(
-    run: Running, headers: dict[str, str], other: Running
+    run: Running, headers: dict[str, str], coreapp: FakeCoreApp, other: Running, other_coreapp: FakeCoreApp
 ) -> None:
     data = await _installation_a(run, headers)
     assert b"Agent-Pass1!" not in base64.b64decode(data)
+    assert opened(data)["profile"] == BACKED_UP_PROFILE
     b_admin = await admin_headers(other.client)
     extra = {"username": "only-in-b", "password": "Other-Pass1!"}
     assert (await other.client.post("/v1/users", headers=b_admin, json=extra)).status_code == 201
@@ -101,16 +149,18 @@ async def test_restore_into_another_installation(
     assert users == ["admin", AGENT], "the users are A's"
     assert (await _state(other))["account"] == [("1", "5550001234", "registered", "Acme", 2)]
     assert (await other.client.get("/v1/account/shards", headers=b_admin)).json()["account"] == {"shards": 2}
+    assert profile_sets(other_coreapp) == [RESTORED_PROFILE], "A's profile, set on B's number"
 
 
 async def test_restoring_into_the_same_installation_puts_it_back(
-    run: Running, headers: dict[str, str]
+    run: Running, headers: dict[str, str], coreapp: FakeCoreApp
 ) -> None:
     data = await _installation_a(run, headers)
     assert (await run.client.delete("/v1/settings/application", headers=headers)).status_code == 200
     body = {"password": PASSWORD, "data": data}
     assert (await run.client.post("/v1/settings/restore", headers=headers, json=body)).status_code == 200
     assert await run.sql("SELECT value FROM settings WHERE name = 'application'") == [(CHANGED,)]
+    assert profile_sets(coreapp) == [RESTORED_PROFILE]
 
 
 async def test_the_webhooks_ca_and_the_media_providers_come_back(
@@ -165,12 +215,13 @@ async def _refused_without_change(target: Running, headers: dict[str, str], pass
 
 
 async def test_a_wrong_password_or_an_altered_blob_changes_nothing(
-    run: Running, headers: dict[str, str], other: Running
+    run: Running, headers: dict[str, str], coreapp: FakeCoreApp, other: Running, other_coreapp: FakeCoreApp
 ) -> None:
     data = await _installation_a(run, headers)
     b_admin = await admin_headers(other.client)
     assert "password does not open" in await _refused_without_change(other, b_admin, "Wrong-Pass1!", data)
     assert "altered" in await _refused_without_change(other, b_admin, PASSWORD, _altered(data))
+    assert other_coreapp.requests == [], "nor the profile"
 
 
 ADMIN_WITH_A_COSTLY_HASH = {
@@ -187,7 +238,12 @@ ADMIN_WITH_A_COSTLY_HASH = {
         pytest.param("bm90IGEgYmFja3Vw", "not a wabiz backup", id="not-a-backup"),
         pytest.param("%%%", "not base64", id="not-base64"),
         pytest.param(_sealed({"hello": 1}), "not a backup document", id="not-a-document"),
-        pytest.param(_sealed(_document(profile={})), "cannot restore: profile", id="unknown-section"),
+        pytest.param(_sealed(_document(groups={})), "cannot restore: groups", id="unknown-section"),
+        pytest.param(
+            _sealed(_document(profile={"business": {"websites": ["ftp://x"]}, "about": None})),
+            "section profile: business.websites[0]",
+            id="bad-profile",
+        ),
         pytest.param(
             _sealed(_document(settings={"overrides": {"heartbeat_interval": 0}})),
             "section settings: overrides: heartbeat_interval",
@@ -223,8 +279,9 @@ async def test_a_backup_that_does_not_fit_changes_nothing(
 
 
 async def test_a_backup_without_a_section_leaves_that_part_alone(
-    run: Running, headers: dict[str, str]
+    run: Running, headers: dict[str, str], coreapp: FakeCoreApp
 ) -> None:
+    await register_account(run)
     data = _sealed(_document(settings={"overrides": {"pass_through": True}}))
     users_before = (await _state(run))["users"]
     body = {"password": PASSWORD, "data": data}
@@ -233,6 +290,45 @@ async def test_a_backup_without_a_section_leaves_that_part_alone(
     assert await run.sql("SELECT value FROM settings WHERE name = 'application'") == [
         ({"pass_through": True},)
     ]
+    assert coreapp.requests == [], "the profile is left as it is"
+
+
+async def test_an_unregistered_number_s_backup_has_no_profile(
+    run: Running, headers: dict[str, str], coreapp: FakeCoreApp
+) -> None:
+    answer = await run.client.post("/v1/settings/backup", headers=headers, json={"password": PASSWORD})
+    assert answer.status_code == 200, answer.text
+    assert "profile" not in opened(answer.json()["settings"]["data"])
+    assert coreapp.requests == [], "the network keeps no profile for an unregistered number"
+
+
+async def test_a_registered_number_s_backup_needs_a_coreapp(run: Running, headers: dict[str, str]) -> None:
+    await register_account(run)
+    answer = await run.client.post("/v1/settings/backup", headers=headers, json={"password": PASSWORD})
+    status, code, details = error(answer)
+    assert (status, code) == (503, 1011)
+    assert details.startswith("the backup needs the business profile, which could not be read: no CoreApp")
+
+
+async def test_a_profile_that_cannot_be_set_is_said_and_set_by_restoring_again(
+    run: Running, headers: dict[str, str], coreapp: FakeCoreApp, other: Running
+) -> None:
+    data = await _installation_a(run, headers)
+    body = {"password": PASSWORD, "data": data}
+    answer = await other.client.post(
+        "/v1/settings/restore", headers=await admin_headers(other.client), json=body
+    )
+    status, code, details = error(answer)
+    assert (status, code) == (503, 1011)
+    assert details.startswith("the backup was restored except the business profile"), details
+    assert "restore the same backup again" in details
+    assert (await _state(other))["account"] == [("1", "5550001234", "registered", "Acme", 2)], "restored"
+
+    async with live_coreapp(other) as other_coreapp:
+        b_admin = {"Authorization": f"Bearer {await login(other.client, 'admin', ADMIN_PASSWORD)}"}
+        again = await other.client.post("/v1/settings/restore", headers=b_admin, json=body)
+        assert again.status_code == 200, again.text
+        assert profile_sets(other_coreapp) == [RESTORED_PROFILE]
 
 
 @pytest.mark.parametrize(

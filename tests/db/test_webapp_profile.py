@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.db.webapp_harness import FakeCoreApp, Running, error, login, registered_coreapp
+from tests.tooling.profiles import NETWORK_PROFILE
 
 PROFILE = "/v1/settings/business/profile"
 ABOUT, PHOTO, TWO_STEP = (
@@ -15,14 +16,6 @@ ABOUT, PHOTO, TWO_STEP = (
     "/v1/settings/profile/photo",
     "/v1/settings/account/two-step",
 )
-NETWORK_PROFILE = {
-    "about": "Succulents!",
-    "address": "1 Main St",
-    "email": "shop@example.com",
-    "vertical": "PROF_SERVICES",
-    "websites": ["https://example.com"],
-    "profile_picture_url": "https://cdn.example/photo.png",
-}
 UNSUPPORTED = {"errors": [{"code": 1009, "title": "t", "details": "turn it off in WhatsApp Manager"}]}
 
 

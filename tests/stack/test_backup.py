@@ -1,9 +1,11 @@
 """Backup and restore between two installations, and a garbage collection's report, on real processes.
 
-Stack A gets changed settings and a user, is backed up, and the backup is restored into stack B:
-B then answers with A's settings and A's user logs in to B with their password. A restore with a
-wrong password first leaves B as it was. The garbage collection's completion reaches A's
-webhook receiver as a callback, through a CoreApp, like every other callback.
+Stack A gets changed settings, a user and a business profile, is backed up, and the backup is
+restored into stack B (the same number, registered on B's own sandbox): B then answers with A's
+settings and A's profile, read from B's network, and A's user logs in to B with their password. A
+restore with a wrong password first leaves B as it was, its profile included. The garbage
+collection's completion reaches A's webhook receiver as a callback, through a CoreApp, like every
+other callback.
 """
 
 from __future__ import annotations
@@ -20,6 +22,22 @@ from tests.tooling.waiting import eventually
 
 PASSWORD = "Backup-Pass1!"
 AGENT, AGENT_PASSWORD = "backup-agent", "Agent-Pass1!"
+PROFILE, ABOUT = "/v1/settings/business/profile", "/v1/settings/profile/about"
+# A has no email: the restore empties B's.
+A_PROFILE = {
+    "address": "1 Hacker Way",
+    "description": "Plants, shipped.",
+    "email": "",
+    "vertical": "Shopping and Retail",
+    "websites": ["https://example.com"],
+}
+B_PROFILE = {
+    "address": "2 Side Street",
+    "description": "Late-night noodles.",
+    "email": "noodles@example.com",
+    "vertical": "Restaurant",
+    "websites": [],
+}
 
 
 @pytest.fixture(scope="module")
@@ -44,12 +62,27 @@ def _settings(api: httpx.Client) -> dict[str, Any]:
     return settings
 
 
+def _set_profile(api: httpx.Client, profile: dict[str, Any], about: str) -> None:
+    for answer in (api.post(PROFILE, json=profile), api.patch(ABOUT, json={"text": about})):
+        assert answer.status_code == 200, answer.text
+
+
+def _profile(api: httpx.Client) -> tuple[dict[str, Any], str]:
+    """The business profile and the About text, as the installation's network has them."""
+    business, about = api.get(PROFILE), api.get(ABOUT)
+    assert (business.status_code, about.status_code) == (200, 200), business.text + about.text
+    profile: dict[str, Any] = business.json()["settings"]["business"]["profile"]
+    return profile, about.json()["settings"]["profile"]["about"]["text"]
+
+
 def test_a_backup_of_a_restores_into_b(stacks: tuple[SharedStack, SharedStack]) -> None:
     a, b = stacks
     changed = a.api.patch(SETTINGS, json={"callback_backoff_delay_ms": 700, "pass_through": True})
     assert changed.status_code == 200, changed.text
     created = a.api.post("/v1/users", json={"username": AGENT, "password": AGENT_PASSWORD})
     assert created.status_code == 201, created.text
+    _set_profile(a.api, A_PROFILE, "Succulent specialists")
+    _set_profile(b.api, B_PROFILE, "Open late")
     backup = a.api.post("/v1/settings/backup", json={"password": PASSWORD})
     assert backup.status_code == 200, backup.text
     data = backup.json()["settings"]["data"]
@@ -60,6 +93,7 @@ def test_a_backup_of_a_restores_into_b(stacks: tuple[SharedStack, SharedStack]) 
         assert (wrong.status_code, wrong.json()["errors"][0]["code"]) == (400, 1009), wrong.text
         assert _settings(b_api) == before, "a wrong password changes nothing"
         assert b_api.get(f"/v1/users/{AGENT}").status_code == 404
+        assert _profile(b_api) == (B_PROFILE, "Open late"), "nor the profile"
 
         restored = b_api.post("/v1/settings/restore", json={"password": PASSWORD, "data": data})
         assert restored.status_code == 200, restored.text
@@ -68,6 +102,7 @@ def test_a_backup_of_a_restores_into_b(stacks: tuple[SharedStack, SharedStack]) 
     with _admin(b) as b_api:
         assert _settings(b_api) == _settings(a.api)
         assert b_api.get(f"/v1/users/{AGENT}").json()["users"] == [{"username": AGENT, "role": "ROLE_USER"}]
+        assert _profile(b_api) == (A_PROFILE, "Succulent specialists"), "A's profile, on B's network"
     assert login(b.stack.components["webapp"].url, AGENT, AGENT_PASSWORD)
 
 

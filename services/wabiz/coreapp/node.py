@@ -79,7 +79,7 @@ class Node:
         self.callbacks = Callbacks(lambda: self.settings.current, self.memory, self.deliverer.wake.set)
         # A registration step beats at once, so this node's leases and status follow it.
         self.registration = Registration(config, self.sessions, self.gateway, lambda: self.heartbeat.beat())
-        self.profile = Profile(self.gateway, self.registration.require_registered)
+        self.profile = Profile(self.gateway, self.registration.require_current)
         self.events = EventHandler(
             self.sessions,
             lambda: self.settings.current,

@@ -29,8 +29,9 @@ PIN_REMOVAL_UNSUPPORTED = (
 
 class Profile:
     def __init__(self, gateway: Gateway, require_registered: Callable[[], Awaitable[None]]) -> None:
-        """`require_registered` refuses (1011) until the number is registered: the network knows
-        no profile before."""
+        """`require_registered` refuses (1011) until the number is registered (the network knows
+        no profile before); the node passes one that reads the account row on every call, so a
+        profile call right after a restore reaches the restored number's profile."""
         self._gateway, self._require_registered = gateway, require_registered
 
     async def read(self) -> dict[str, Any]:

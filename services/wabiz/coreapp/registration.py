@@ -43,7 +43,14 @@ class Registration:
     async def require_registered(self) -> None:
         """Another node may have completed the registration since this one's last heartbeat, so look
         at the database again before refusing: a send right after a successful verify must work."""
-        if not self.account.registered and not (await self.refresh()).registered:
+        if not self.account.registered:
+            await self.require_current()
+
+    async def require_current(self) -> None:
+        """Refuse (1011) unless the account row, read now, is registered, and speak for its number
+        from then on: a restore may have just replaced the number, and a profile written under the
+        old one would change another number's profile."""
+        if not (await self.refresh()).registered:
             raise NotReady("the account is not registered yet")
 
     async def request_code(

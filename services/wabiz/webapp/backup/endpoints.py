@@ -23,7 +23,8 @@ router = APIRouter(prefix="/v1/settings", tags=["settings"])
     responses=errors(400, 403, also={200: answered("The sealed backup (`data`)", BackupAnswer)}),
 )
 async def backup(admin: AdminUser, body: Annotated[Backup, body_of(Backup)], state: State) -> JSON:
-    """Settings, users (password hashes only), the account: one blob sealed under `password`."""
+    """Settings, users (password hashes only), the account, the business profile: one blob sealed
+    under `password`. 1011 when the number is registered and no CoreApp can read its profile."""
     return JSON(ok(settings={"data": await service.backup(state, body.password)}))
 
 
@@ -33,7 +34,8 @@ async def backup(admin: AdminUser, body: Annotated[Backup, body_of(Backup)], sta
     responses=errors(400, 403, also={200: answered("Restored", RestoreAnswer)}),
 )
 async def restore(admin: AdminUser, body: Annotated[Restore, body_of(Restore)], state: State) -> JSON:
-    """Apply a backup in one transaction; a wrong password or an altered blob (1009) changes
-    nothing. Every token is revoked: log in again with the restored passwords."""
+    """Apply a backup in one transaction, then set its business profile on the network; a wrong
+    password or an altered blob (1009) changes nothing. Every token is revoked: log in again with
+    the restored passwords. 1011 when the rest was restored but no CoreApp could set the profile."""
     await service.restore(state, body.password, body.data)
     return JSON(ok())

@@ -1,10 +1,10 @@
-"""What a backup holds: one section per part of the installation, each read and written on its own.
+"""What a backup holds from the database: one section per part, each read and written on its own.
 
 A section is a name, the model its JSON must fit, and how to read it from the database and write it
 back in the restore's transaction. A section a backup lacks (made before the section existed) is
 left as it is on restore; a section this version does not know is refused, so nothing a backup
-carries is silently dropped. To add one (the business profile, say), write its model and its two
-functions and append it to `SECTIONS`.
+carries is silently dropped. To add one, write its model and its two functions and append it to
+`SECTIONS`. The business profile is a section too, but the network keeps it: `profile_section.py`.
 """
 
 from __future__ import annotations
