@@ -98,19 +98,19 @@ async def test_due_rows_are_those_of_held_shards_whose_time_has_come(sessions: S
     in_flight = await insert(sessions, 0, status("b"))
     await insert(sessions, 0, status("later"), delay_s=60)
     await insert(sessions, 1, status("other shard"))
-    found = await DatabaseQueue(sessions).due({0}, exclude={in_flight})
+    found = await DatabaseQueue(sessions).due({0}, exclude={in_flight}, limit=500)
     assert [item.id for item in found] == [due]
-    assert await DatabaseQueue(sessions).due(set(), exclude=set()) == []
+    assert await DatabaseQueue(sessions).due(set(), exclude=set(), limit=500) == []
 
 
 async def test_retry_counts_the_attempt_and_schedules_the_next(sessions: Sessions) -> None:
     queue = DatabaseQueue(sessions)
     await insert(sessions, 0, status("a"))
-    await queue.retry(await queue.due({0}, set()), 3000, "HTTP 500")
+    await queue.retry(await queue.due({0}, set(), 500), 3000, "HTTP 500")
     (row,) = (await rows(sessions)).values()
     assert (row.attempts, row.last_error) == (1, "HTTP 500")
     assert 2.5 < row.wait <= 3.0
-    assert await queue.due({0}, set()) == [], "not due before its time"
+    assert await queue.due({0}, set(), 500) == [], "not due before its time"
 
 
 async def test_a_200_deletes_the_rows_of_one_merged_signed_post(

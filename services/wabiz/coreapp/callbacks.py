@@ -79,11 +79,11 @@ class DatabaseQueue:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def due(self, shards: set[int], exclude: set[int]) -> list[Pending]:
+    async def due(self, shards: set[int], exclude: set[int], limit: int) -> list[Pending]:
         if not shards:
             return []
         async with self._sessions() as session:
-            due = await callbacks.due(session, shards, exclude, DUE_BATCH)
+            due = await callbacks.due(session, shards, exclude, limit)
         return [Pending(c.id, c.shard, c.payload, c.attempts) for c in due]
 
     async def done(self, items: Sequence[Pending]) -> None:
@@ -115,10 +115,10 @@ class MemoryQueue:
             self._ids += 1
             self.items[self._ids] = Pending(self._ids, shard, payload)
 
-    async def due(self, shards: set[int], exclude: set[int]) -> list[Pending]:
+    async def due(self, shards: set[int], exclude: set[int], limit: int) -> list[Pending]:
         now = time.monotonic()
         due = (i for i in self.items.values() if i.next_at <= now and i.id not in exclude)
-        return list(itertools.islice(due, DUE_BATCH))
+        return list(itertools.islice(due, limit))
 
     async def done(self, items: Sequence[Pending]) -> None:
         for item in items:
@@ -187,9 +187,18 @@ class Deliverer:
         limit = self._settings().webhooks.max_concurrent_requests
         batches = []
         for queue, in_flight in ((self.database, self._in_flight), (self.memory, self._memory_in_flight)):
-            if len(self._tasks) >= limit:
+            free = limit - len(self._tasks)
+            if free <= 0:
                 break
-            batches.append((queue, in_flight, await queue.due(shards, in_flight)))
+            # No more than the free slots can carry: under a backlog every finished POST wakes the
+            # loop, and fetching (and decoding) 500 rows to start one POST was most of its cost.
+            batches.append(
+                (
+                    queue,
+                    in_flight,
+                    await queue.due(shards, in_flight, min(DUE_BATCH, free * MAX_MERGED_STATUSES)),
+                )
+            )
         if not any(items for _, _, items in batches):
             return
         # The settings are read after the callbacks: a callback queued after a settings change

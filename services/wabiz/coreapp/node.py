@@ -16,6 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+import orjson
 
 from wabiz.coreapp.callbacks import Callbacks, DatabaseQueue, Deliverer, MemoryQueue
 from wabiz.coreapp.config import CoreAppConfig
@@ -55,7 +56,10 @@ class Node:
         self.engine = make_engine(config.database_dsn(), config.database_pool_size)
         self.sessions = make_sessionmaker(self.engine)
         self.http = aiohttp.ClientSession(
-            timeout=aiohttp.ClientTimeout(total=30, connect=5), connector=aiohttp.TCPConnector(limit=256)
+            timeout=aiohttp.ClientTimeout(total=30, connect=5),
+            connector=aiohttp.TCPConnector(limit=256),
+            # One upstream send per message: the standard library's encoder was 7 % of a CoreApp.
+            json_serialize=lambda value: orjson.dumps(value).decode(),
         )
         self.gateway = make_gateway(config, self.http)
         self.store = make_store(config)
