@@ -8,7 +8,7 @@ the field. FastAPI's own body parsing is not used; `documented` puts the schemas
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
@@ -57,9 +57,10 @@ def _inline(node: Any, definitions: dict[str, Any]) -> Any:
     return node
 
 
-def json_schema(shape: Any) -> dict[str, Any]:
-    """The JSON Schema of a model (or union of models) with every `$ref` resolved in place."""
-    schema = TypeAdapter(shape).json_schema()
+def json_schema(shape: Any, mode: Literal["validation", "serialization"] = "validation") -> dict[str, Any]:
+    """The JSON Schema of a model (or union of models) with every `$ref` resolved in place: as a
+    body it accepts (`validation`), or as an answer it is written (`serialization`)."""
+    schema = TypeAdapter(shape).json_schema(mode=mode)
     definitions = schema.pop("$defs", {})
     inlined: dict[str, Any] = _inline(schema, definitions)
     return inlined

@@ -1,11 +1,20 @@
-"""What `/openapi.json` says each operation answers, errors included.
+"""What `/openapi.json` says each operation takes and answers, errors included.
+
+Handlers build their JSON answers themselves (`kit.envelope.ok`), so nothing validates or
+serialises an answer at run time; each route declares what it answers as documentation only:
+`responses=errors(404, also={200: answered("…", SomeAnswer)})`, the answer's model written next
+to the area's endpoints (`<area>/schemas.py`). tests/db/test_webapp_openapi.py checks that real
+answers validate against what is declared here.
 
 Every error leaves in the contract's envelope (`kit.httpapp`), so every documented error status
-carries the same schema. Each route lists its own (`responses=errors(404, 409)`); three apply to
-every operation and are added here: 401 (every operation needs credentials), 500 (an unexpected
+carries the same schema. Each route lists its own (`errors(404, 409)`); three apply to every
+operation and are added here: 401 (every operation needs credentials), 500 (an unexpected
 failure, 1014) and 503 (the database or a CoreApp unavailable, a failover). FastAPI's automatic
 422 is removed: validation problems are answered 400 with 1008/1009/1010, never 422. The contract
 fuzzing test (tests/stack/test_api_fuzzing.py) holds the WebApp to this document.
+
+An operation's id is its endpoint function's name (`send_message`, `login`), so a client
+generated from the document gets those method names; FastAPI warns if two are the same.
 """
 
 from __future__ import annotations
@@ -14,7 +23,8 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from pydantic import BaseModel
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict
 
 from wabiz.webapp.bodies import json_schema
 
@@ -35,27 +45,45 @@ DESCRIPTIONS = {
 }
 EVERY_OPERATION = (401, 500, 503)
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
+BINARY = {"type": "string", "format": "binary"}
+Responses = dict[int | str, dict[str, Any]]  # a route's `responses=`: what each status answers
 
 
-class Meta(BaseModel):
+class AnswerModel(BaseModel):
+    """Part of an answer, exactly: the document says no other member comes (`additionalProperties:
+    false`), so a generated client knows every field and the conformance test catches one too many."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Meta(AnswerModel):
     version: str
     api_status: str
 
 
-class _Error(BaseModel):
+class Envelope(AnswerModel):
+    """`meta` alone: the answer of a request carried out that has nothing else to say. Answers
+    with a payload extend it (`{"meta": …, "users": […]}`)."""
+
+    meta: Meta
+
+
+class Error(AnswerModel):
     code: int
     title: str
     details: str
 
 
-class ErrorEnvelope(BaseModel):
-    meta: Meta
-    errors: list[_Error]
+class ErrorEnvelope(Envelope):
+    errors: list[Error]
 
 
-def errors(
-    *statuses: int, also: dict[int | str, dict[str, Any]] | None = None
-) -> dict[int | str, dict[str, Any]]:
+def operation_id(route: APIRoute) -> str:
+    """The endpoint function's name (`generate_unique_id_function` of the app)."""
+    return route.name
+
+
+def errors(*statuses: int, also: Responses | None = None) -> Responses:
     """`responses=` of a route: these error statuses, each with the envelope's schema, and the
     answers `also` describes (success statuses besides the route's own, non-JSON content)."""
     envelope = {"application/json": {"schema": json_schema(ErrorEnvelope)}}
@@ -64,20 +92,28 @@ def errors(
     return documented
 
 
+def answer(description: str, content: dict[str, Any]) -> dict[str, Any]:
+    """A success answer with this content (`json_content`, `bytes_content`, or both)."""
+    return {"description": description, "content": content}
+
+
 def answered(description: str, shape: Any) -> dict[str, Any]:
     """A JSON success answer of this shape (a model, or a union of models)."""
-    return {"description": description, "content": {"application/json": {"schema": json_schema(shape)}}}
+    return answer(description, json_content(shape))
 
 
-def answer(description: str, *media_types: str) -> dict[str, Any]:
-    """A success answer that is not JSON (or not only): its media types, any bytes."""
-    schema = {"type": "string"}
-    return {"description": description, "content": {media: {"schema": schema} for media in media_types}}
+def json_content(shape: Any) -> dict[str, Any]:
+    return {"application/json": {"schema": json_schema(shape, mode="serialization")}}
 
 
-def json_answer(description: str, shape: Any) -> dict[str, Any]:
-    """A JSON success answer of this shape (a model, or a union of models)."""
-    return {"description": description, "content": {"application/json": {"schema": json_schema(shape)}}}
+def bytes_content(*media_types: str) -> dict[str, Any]:
+    """Bytes of these media types (a file, an image), not JSON."""
+    return {media: {"schema": BINARY} for media in media_types}
+
+
+def bytes_body(*media_types: str) -> dict[str, Any]:
+    """`openapi_extra` describing a request body that is raw bytes of these media types."""
+    return {"requestBody": {"required": True, "content": bytes_content(*media_types)}}
 
 
 def _complete(document: dict[str, Any]) -> dict[str, Any]:
