@@ -13,20 +13,22 @@ failure, 1014) and 503 (the database or a CoreApp unavailable, a failover). Fast
 422 is removed: validation problems are answered 400 with 1008/1009/1010, never 422. The contract
 fuzzing test (tests/stack/test_api_fuzzing.py) holds the WebApp to this document.
 
-An operation's id is its endpoint function's name (`send_message`, `login`), so a client
-generated from the document gets those method names; FastAPI warns if two are the same.
+Routes declare shapes with `schema_of` placeholders; once all are known, `with_components` asks
+pydantic for every schema at once, so each model appears once in `components.schemas` under its
+class name and operations point at it (a generated client gets one class per model, not one per
+operation and status). An operation's id is its endpoint function's name (`send_message`,
+`login`), so a generated client gets those method names; FastAPI warns if two are the same.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from typing import Any, Literal
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict
-
-from wabiz.webapp.bodies import json_schema
+from pydantic import BaseModel, ConfigDict, TypeAdapter
 
 DESCRIPTIONS = {
     400: (
@@ -47,6 +49,9 @@ EVERY_OPERATION = (401, 500, 503)
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 BINARY = {"type": "string", "format": "binary"}
 Responses = dict[int | str, dict[str, Any]]  # a route's `responses=`: what each status answers
+Mode = Literal["validation", "serialization"]  # a body as it is read, an answer as it is written
+PLACEHOLDER = "x-wabiz-shape"
+_SHAPES: dict[str, tuple[Any, Mode]] = {}  # every shape a route declared, by placeholder key
 
 
 class AnswerModel(BaseModel):
@@ -78,6 +83,14 @@ class ErrorEnvelope(Envelope):
     errors: list[Error]
 
 
+def schema_of(shape: Any, mode: Mode = "validation") -> dict[str, Any]:
+    """Where the document holds the schema of a model (or a union, a list of models): a
+    placeholder that `with_components` replaces once every route has declared its shapes."""
+    key = f"{mode}:{shape!r}"
+    _SHAPES[key] = (shape, mode)
+    return {PLACEHOLDER: key}
+
+
 def operation_id(route: APIRoute) -> str:
     """The endpoint function's name (`generate_unique_id_function` of the app)."""
     return route.name
@@ -86,7 +99,7 @@ def operation_id(route: APIRoute) -> str:
 def errors(*statuses: int, also: Responses | None = None) -> Responses:
     """`responses=` of a route: these error statuses, each with the envelope's schema, and the
     answers `also` describes (success statuses besides the route's own, non-JSON content)."""
-    envelope = {"application/json": {"schema": json_schema(ErrorEnvelope)}}
+    envelope = {"application/json": {"schema": schema_of(ErrorEnvelope, "serialization")}}
     documented = dict(also or {})
     documented |= {status: {"description": DESCRIPTIONS[status], "content": envelope} for status in statuses}
     return documented
@@ -103,7 +116,7 @@ def answered(description: str, shape: Any) -> dict[str, Any]:
 
 
 def json_content(shape: Any) -> dict[str, Any]:
-    return {"application/json": {"schema": json_schema(shape, mode="serialization")}}
+    return {"application/json": {"schema": schema_of(shape, "serialization")}}
 
 
 def bytes_content(*media_types: str) -> dict[str, Any]:
@@ -123,14 +136,47 @@ def _complete(document: dict[str, Any]) -> dict[str, Any]:
             responses.pop("422", None)
             for status, described in errors(*EVERY_OPERATION).items():
                 responses.setdefault(str(status), described)
-    schemas = document.get("components", {}).get("schemas", {})
+    components = document.setdefault("components", {})
     for unused in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(unused, None)
-    if "components" in document and not schemas:
-        document["components"].pop("schemas", None)
-        if not document["components"]:
-            document.pop("components")
-    return document
+        components.get("schemas", {}).pop(unused, None)
+    return with_components(document)
+
+
+def with_components(document: dict[str, Any]) -> dict[str, Any]:
+    """`document` with each placeholder replaced by its schema, and every model those schemas
+    name in `components.schemas`, once, under its class name (`-Input`/`-Output` where a model
+    reads and writes differently): a generated client gets one class per model."""
+    keys = sorted(set(_placeholders(document)))
+    inputs = [(key, _SHAPES[key][1], TypeAdapter(_SHAPES[key][0])) for key in keys]
+    resolved, definitions = TypeAdapter.json_schemas(inputs, ref_template="#/components/schemas/{model}")
+    completed: dict[str, Any] = _replaced(document, {key: schema for (key, _), schema in resolved.items()})
+    models = definitions.get("$defs", {})
+    for name, schema in models.items():
+        # Generators name a class by its title: the two halves of a split model need two.
+        schema["title"] = name.replace("-", "")
+    completed.setdefault("components", {}).setdefault("schemas", {}).update(models)
+    return completed
+
+
+def _placeholders(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        if PLACEHOLDER in node:
+            yield node[PLACEHOLDER]
+        for value in node.values():
+            yield from _placeholders(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _placeholders(item)
+
+
+def _replaced(node: Any, schemas: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if PLACEHOLDER in node:
+            return schemas[node[PLACEHOLDER]]
+        return {key: _replaced(value, schemas) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_replaced(item, schemas) for item in node]
+    return node
 
 
 def install(app: FastAPI) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from pydantic import Field
-from pydantic.json_schema import SkipJsonSchema
 
 from wabiz.webapp.bodies import StrictModel
 from wabiz.webapp.openapi import AnswerModel, Envelope
@@ -20,12 +19,18 @@ class ContactsCheck(StrictModel):
     force_check: bool = False
 
 
-class Contact(AnswerModel):
+class ValidContact(AnswerModel):
     input: str
-    status: Literal["valid", "invalid", "processing", "failed"]
-    # Present only when valid, never null: the schema shows a string that may be left out.
-    wa_id: str | SkipJsonSchema[None] = None
+    status: Literal["valid"]
+    wa_id: str
+
+
+class UnconfirmedContact(AnswerModel):
+    """Not a WhatsApp user, still being checked (`no_wait`), or the check failed: no `wa_id`."""
+
+    input: str
+    status: Literal["invalid", "processing", "failed"]
 
 
 class ContactsAnswer(Envelope):
-    contacts: list[Contact]
+    contacts: list[ValidContact | UnconfirmedContact]
