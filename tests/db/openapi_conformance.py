@@ -3,7 +3,8 @@ status, with its content type, and a JSON answer must validate against the docum
 
 `Conformance.check` is an httpx response hook on the test's client (fixture `conformance`), so a
 test that makes calls for its own reasons proves the document along the way; it also checks that
-a request sent with a body reached an operation documenting one of that media type. It records
+a request sent with a body reached an operation documenting one of that media type, and that
+accepted credentials are of a scheme the operation documents. It records
 which operations answered what, so a test can tell which operations it proved.
 """
 
@@ -64,6 +65,8 @@ class Conformance:
         name = f"{operation['operationId']} ({request.method} {request.url.path})"
         if request.content:
             _check_body(name, operation, request.headers.get("content-type", ""))
+        if response.status_code != 401:
+            self._check_credentials(name, operation, request.headers.get("authorization", ""))
         documented = operation["responses"].get(str(response.status_code))
         assert documented is not None, f"{name} answered {response.status_code}, not documented"
         await response.aread()
@@ -83,8 +86,17 @@ class Conformance:
                 ) from None
         self.answered.add((operation["operationId"], response.status_code))
 
+    def _check_credentials(self, name: str, operation: Operation, authorization: str) -> None:
+        """Credentials that were accepted are of a scheme the operation documents (the scheme's
+        name is the header's first word: `Bearer`, `Basic`, `Apikey`)."""
+        schemes = {
+            scheme for needed in operation.get("security", self.document["security"]) for scheme in needed
+        }
+        used = authorization.split(" ")[0].lower()
+        assert used in schemes, f"{name} took {used or 'no'} credentials; documented: {sorted(schemes)}"
+
     def proven(self) -> set[str]:
-        """The operations that answered a success, and those that never succeed their documented error."""
+        """The operations that answered a success, and those that never succeed that answered at all."""
         refused = {op["operationId"] for _, _, op in operations(self.document) if not _successes(op)}
         return {name for name, status in self.answered if status < 300 or name in refused}
 

@@ -17,7 +17,9 @@ Routes declare shapes with `schema_of` placeholders; once all are known, `with_c
 pydantic for every schema at once, so each model appears once in `components.schemas` under its
 class name and operations point at it (a generated client gets one class per model, not one per
 operation and status). An operation's id is its endpoint function's name (`send_message`,
-`login`), so a generated client gets those method names; FastAPI warns if two are the same.
+`login`), so a generated client gets those method names; FastAPI warns if two are the same. The
+credentials are security schemes: a bearer token everywhere, unless a route says otherwise
+(`BASIC_AUTH`, `PROBE_AUTH`).
 """
 
 from __future__ import annotations
@@ -49,6 +51,20 @@ EVERY_OPERATION = (401, 500, 503)
 PROMETHEUS = "text/plain; version=0.0.4; charset=utf-8"
 BINARY = {"type": "string", "format": "binary"}
 Responses = dict[int | str, dict[str, Any]]  # a route's `responses=`: what each status answers
+# How a caller proves who it is (`auth.py`): a bearer token unless an operation says otherwise.
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "A token from POST /v1/users/login"},
+    "basic": {"type": "http", "scheme": "basic", "description": "Username and password, to log in"},
+    "apikey": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "Authorization",
+        "description": "`Apikey <key>` (the configured API key), for probes and Prometheus",
+    },
+}
+# `openapi_extra` of the login, and of what probes read.
+BASIC_AUTH: dict[str, Any] = {"security": [{"basic": []}]}
+PROBE_AUTH: dict[str, Any] = {"security": [{"bearer": []}, {"apikey": []}]}
 Mode = Literal["validation", "serialization"]  # a body as it is read, an answer as it is written
 PLACEHOLDER = "x-wabiz-shape"
 _SHAPES: dict[str, tuple[Any, Mode]] = {}  # every shape a route declared, by placeholder key
@@ -139,6 +155,8 @@ def _complete(document: dict[str, Any]) -> dict[str, Any]:
     components = document.setdefault("components", {})
     for unused in ("HTTPValidationError", "ValidationError"):
         components.get("schemas", {}).pop(unused, None)
+    components["securitySchemes"] = SECURITY_SCHEMES
+    document["security"] = [{"bearer": []}]
     return with_components(document)
 
 

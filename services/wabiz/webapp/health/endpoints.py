@@ -11,7 +11,16 @@ from wabiz.kit.httpapp import JSON
 from wabiz.webapp.deps import ProbeOrUser, Session, State
 from wabiz.webapp.health import service, stats
 from wabiz.webapp.health.schemas import AppStatsAnswer, DbStatsAnswer, HealthAnswer
-from wabiz.webapp.openapi import PROMETHEUS, Envelope, Responses, answer, answered, errors, json_content
+from wabiz.webapp.openapi import (
+    PROBE_AUTH,
+    PROMETHEUS,
+    Envelope,
+    Responses,
+    answer,
+    answered,
+    errors,
+    json_content,
+)
 
 router = APIRouter(tags=["health"])
 Format = Literal["json", "prometheus"]
@@ -31,19 +40,30 @@ def _stats_response(kind: str, gauges: list[stats.Gauge], format: Format) -> Res
     return JSON(ok(stats={kind: stats.as_json(gauges)}))
 
 
-@router.get("/v1/health", responses=errors(also={200: answered("The gateway status", HealthAnswer)}))
+@router.get(
+    "/v1/health",
+    openapi_extra=PROBE_AUTH,
+    responses=errors(also={200: answered("The gateway status", HealthAnswer)}),
+)
 async def get_health(probe: ProbeOrUser, session: Session) -> JSON:
     """The gateway status of each live CoreApp (one node: just its status)."""
     return JSON(ok(health=await service.read_health(session)))
 
 
-@router.get("/v1/stats/app", response_class=Response, responses=_stats_answers(AppStatsAnswer))
+@router.get(
+    "/v1/stats/app",
+    response_class=Response,
+    openapi_extra=PROBE_AUTH,
+    responses=_stats_answers(AppStatsAnswer),
+)
 async def get_app_stats(probe: ProbeOrUser, session: Session, format: Format = "json") -> Response:
     """Messages by direction and status, pending messages and callbacks, shard ownership."""
     return _stats_response("app", await stats.app_stats(session), format)
 
 
-@router.get("/v1/stats/db", response_class=Response, responses=_stats_answers(DbStatsAnswer))
+@router.get(
+    "/v1/stats/db", response_class=Response, openapi_extra=PROBE_AUTH, responses=_stats_answers(DbStatsAnswer)
+)
 async def get_db_stats(probe: ProbeOrUser, session: Session, format: Format = "json") -> Response:
     """Rows per table, database size and connections."""
     return _stats_response("db", await stats.db_stats(session), format)
@@ -52,6 +72,7 @@ async def get_db_stats(probe: ProbeOrUser, session: Session, format: Format = "j
 @router.get(
     "/metrics",
     response_class=Response,
+    openapi_extra=PROBE_AUTH,
     responses=errors(also={200: answer("Prometheus text", PROMETHEUS_TEXT)}),
 )
 async def get_metrics(probe: ProbeOrUser, state: State) -> Response:

@@ -23,7 +23,7 @@ from wabiz.webapp.deps import (
     body_of,
     optional_body_of,
 )
-from wabiz.webapp.openapi import Envelope, answered, errors
+from wabiz.webapp.openapi import BASIC_AUTH, Envelope, answered, errors
 from wabiz.webapp.users import service
 from wabiz.webapp.users.schemas import (
     CreatedUserAnswer,
@@ -39,7 +39,7 @@ router = APIRouter(prefix="/v1/users", tags=["users"])
 
 @router.post(
     "/login",
-    openapi_extra=documented(Login, required=False),
+    openapi_extra=documented(Login, required=False) | BASIC_AUTH,
     responses=errors(400, 429, also={200: answered("A bearer token and when it expires", LoginAnswer)}),
 )
 async def login(
