@@ -13,10 +13,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.db.helpers import Sessions
+from tests.db.openapi_conformance import conformance
 from tests.db.webapp_harness import headers, run
 from wabiz.kit.db import make_engine, make_sessionmaker
 
-__all__ = ["headers", "run"]  # fixtures of this tier
+__all__ = ["conformance", "headers", "run"]  # fixtures of this tier
 
 
 @pytest.hookimpl(tryfirst=True)

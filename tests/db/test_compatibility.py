@@ -4,7 +4,7 @@ Numbers as strings in the settings, `null` for optional fields, the legacy `hsm`
 common message fields (`recipient_type`, `preview_url`, `render_mentions`), raw bodies where
 On-Premises took them. The CoreApp is the harness's fake: what is asserted is that the WebApp
 takes each request and what it makes of it (the translations themselves:
-tests/unit/test_compatibility.py).
+tests/unit/test_compatibility.py). Every answer is also held to `/openapi.json` (`conformance`).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import pytest
 from tests.db.webapp_harness import API_KEY, FakeCoreApp, Running, login, registered_coreapp
 from tests.tooling.certs import private_https_server
 
+pytestmark = pytest.mark.usefixtures("conformance")
 USER = "16315551181"
 ANSWERS = {
     ("POST", "/internal/messages"): (201, {"id": "gBmsg"}),

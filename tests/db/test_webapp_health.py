@@ -131,15 +131,17 @@ async def test_openapi_and_unknown_routes(run: Running) -> None:
     assert (document["info"]["title"], document["info"]["version"]) == ("wabiz WebApp", __version__)
     send = document["paths"]["/v1/messages"]["post"]
     schema = send["requestBody"]["content"]["application/json"]["schema"]
-    assert "$ref" not in str(schema), "schemas are inlined"
+    assert {"$ref": "#/components/schemas/TextMessage"} in schema["anyOf"], "models are components"
     assert {"/v1/users/login", "/v1/contacts", "/v1/media", "/v1/settings/application", "/v1/health"} <= set(
         document["paths"]
     )
     operations = [op for item in document["paths"].values() for op in item.values()]
     assert all({"401", "500", "503"} <= set(op["responses"]) for op in operations)
     assert not any("422" in op["responses"] for op in operations), "validation errors are 400, never 422"
-    envelope = send["responses"]["400"]["content"]["application/json"]["schema"]
-    assert set(envelope["properties"]) == {"meta", "errors"}
+    assert send["responses"]["400"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorEnvelope"
+    }
+    assert set(document["components"]["schemas"]["ErrorEnvelope"]["properties"]) == {"meta", "errors"}
     assert "*/*" in document["paths"]["/v1/media/{media_id}"]["get"]["responses"]["200"]["content"]
     answer = await run.client.get("/v1/nothing-here")
     assert error(answer)[:2] == (404, 1006)

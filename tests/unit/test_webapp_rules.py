@@ -23,12 +23,13 @@ from wabiz.webapp.auth import (
     check_api_key,
     shared_lookup,
 )
-from wabiz.webapp.bodies import StrictModel, json_schema, to_model
+from wabiz.webapp.bodies import StrictModel, to_model
 from wabiz.webapp.contacts.service import wa_id_of
 from wabiz.webapp.health.service import health_payload
 from wabiz.webapp.health.stats import Gauge, as_json, as_prometheus
 from wabiz.webapp.media.rules import media_rule, size_problem
 from wabiz.webapp.messages.service import recipient
+from wabiz.webapp.openapi import schema_of, with_components
 from wabiz.webapp.routing import ShardMap
 
 # -- media -----------------------------------------------------------------------------------
@@ -232,7 +233,12 @@ def test_to_model_codes() -> None:
     assert to_model(_Outer, {"inner": {"value": 5}}).inner.value == 5
 
 
-def test_json_schema_is_inlined() -> None:
-    schema = json_schema(_Outer)
-    assert "$defs" not in schema and "$ref" not in str(schema)
-    assert schema["properties"]["inner"]["properties"]["value"]["type"] == "integer"
+def test_declared_shapes_become_components() -> None:
+    operation = {"body": schema_of(_Outer), "answers": [schema_of(list[_Outer], "serialization")]}
+    completed = with_components({"paths": {"/x": {"post": operation}}})
+    described = completed["paths"]["/x"]["post"]
+    assert described["body"] == {"$ref": "#/components/schemas/_Outer"}
+    assert described["answers"] == [{"type": "array", "items": {"$ref": "#/components/schemas/_Outer"}}]
+    schemas = completed["components"]["schemas"]
+    assert set(schemas) == {"_Outer", "_Inner"}, "each model once, under its name"
+    assert schemas["_Outer"]["properties"]["inner"] == {"$ref": "#/components/schemas/_Inner"}

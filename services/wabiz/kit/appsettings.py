@@ -21,7 +21,8 @@ from wabiz.kit.validation import error_from_validation
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    # Answers show every field, defaults included: their schema (`/openapi.json`) says so.
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_serialization_defaults_required=True)
 
 
 class MessageCallbacks(_Strict):

@@ -75,6 +75,7 @@ def create_app(config: WebAppConfig) -> FastAPI:
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
+        generate_unique_id_function=openapi.operation_id,
     )
     install_error_handlers(app)
     openapi.install(app)

@@ -3,17 +3,18 @@
 Bodies are read by `kit.httpapp.json_body` (orjson, size cap, 1025 for malformed JSON or a wrong
 content type) and validated here in strict mode, so every problem becomes 1008/1009/1010 naming
 the field. FastAPI's own body parsing is not used; `documented` puts the schemas back into
-`/openapi.json`, inlined because the models are small and never recursive.
+`/openapi.json`.
 """
 
 from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from wabiz.kit.errors import InvalidRequest
 from wabiz.kit.validation import error_from_validation
+from wabiz.webapp.openapi import schema_of
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -46,26 +47,7 @@ def to_model(model: type[M], raw: Any) -> M:
         raise error_from_validation(exc.errors()) from None
 
 
-def _inline(node: Any, definitions: dict[str, Any]) -> Any:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/$defs/"):
-            return _inline(definitions[ref.removeprefix("#/$defs/")], definitions)
-        return {key: _inline(value, definitions) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_inline(item, definitions) for item in node]
-    return node
-
-
-def json_schema(shape: Any) -> dict[str, Any]:
-    """The JSON Schema of a model (or union of models) with every `$ref` resolved in place."""
-    schema = TypeAdapter(shape).json_schema()
-    definitions = schema.pop("$defs", {})
-    inlined: dict[str, Any] = _inline(schema, definitions)
-    return inlined
-
-
 def documented(shape: Any, required: bool = True) -> dict[str, Any]:
     """`openapi_extra` describing a JSON request body of this shape."""
-    content = {"application/json": {"schema": json_schema(shape)}}
+    content = {"application/json": {"schema": schema_of(shape)}}
     return {"requestBody": {"required": required, "content": content}}

@@ -1,4 +1,4 @@
-"""Request bodies of `/v1/account…`."""
+"""Request bodies and answers of `/v1/account…`."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 
 from wabiz.webapp.bodies import StrictModel
+from wabiz.webapp.openapi import AnswerModel, Envelope
 
 CountryCode = Annotated[str, Field(pattern=r"^[1-9][0-9]{0,2}$")]
 PhoneNumber = Annotated[str, Field(pattern=r"^[0-9]{4,14}$")]
@@ -41,3 +42,19 @@ class ShardChange(StrictModel):
     phone_number: PhoneNumber
     shards: Literal[1, 2, 4, 8, 16, 32]  # kit.sharding.SHARD_COUNTS
     pin: Pin | None = None
+
+
+class VerifiedName(AnswerModel):
+    vname: str | None  # the display name the network knows, if it gave one
+
+
+class CodeSentAnswer(Envelope):
+    account: list[VerifiedName]
+
+
+class Shards(AnswerModel):
+    shards: int
+
+
+class ShardsAnswer(Envelope):
+    account: Shards

@@ -9,10 +9,10 @@ from fastapi import APIRouter
 from wabiz.kit.envelope import ok
 from wabiz.kit.httpapp import JSON
 from wabiz.webapp.backup import service
-from wabiz.webapp.backup.schemas import Backup, BackupAnswer, Restore, RestoreAnswer
+from wabiz.webapp.backup.schemas import Backup, BackupAnswer, Restore
 from wabiz.webapp.bodies import documented
 from wabiz.webapp.deps import AdminUser, State, body_of
-from wabiz.webapp.openapi import answered, errors
+from wabiz.webapp.openapi import Envelope, answered, errors
 
 router = APIRouter(prefix="/v1/settings", tags=["settings"])
 
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/v1/settings", tags=["settings"])
     openapi_extra=documented(Backup),
     responses=errors(400, 403, also={200: answered("The sealed backup (`data`)", BackupAnswer)}),
 )
-async def backup(admin: AdminUser, body: Annotated[Backup, body_of(Backup)], state: State) -> JSON:
+async def backup_settings(admin: AdminUser, body: Annotated[Backup, body_of(Backup)], state: State) -> JSON:
     """Settings, users (password hashes only), the account, the business profile: one blob sealed
     under `password`. 1011 when the number is registered and no CoreApp can read its profile."""
     return JSON(ok(settings={"data": await service.backup(state, body.password)}))
@@ -31,9 +31,11 @@ async def backup(admin: AdminUser, body: Annotated[Backup, body_of(Backup)], sta
 @router.post(
     "/restore",
     openapi_extra=documented(Restore),
-    responses=errors(400, 403, also={200: answered("Restored", RestoreAnswer)}),
+    responses=errors(400, 403, also={200: answered("Restored", Envelope)}),
 )
-async def restore(admin: AdminUser, body: Annotated[Restore, body_of(Restore)], state: State) -> JSON:
+async def restore_settings(
+    admin: AdminUser, body: Annotated[Restore, body_of(Restore)], state: State
+) -> JSON:
     """Apply a backup in one transaction, then set its business profile on the network; a wrong
     password or an altered blob (1009) changes nothing. Every token is revoked: log in again with
     the restored passwords. 1011 when the rest was restored but no CoreApp could set the profile."""

@@ -1,4 +1,5 @@
-"""Request bodies of `/v1/settings/backup` and `/v1/settings/restore`, and the document a backup seals."""
+"""Request bodies and answers of `/v1/settings/backup` and `/v1/settings/restore`, and the
+document a backup seals."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from wabiz.webapp.bodies import StrictModel
-from wabiz.webapp.openapi import Meta
+from wabiz.webapp.openapi import AnswerModel, Envelope
 
 # scrypt makes each guess costly, but a short password is still a short password.
 BackupPassword = Annotated[str, Field(min_length=8, max_length=1024)]
@@ -33,14 +34,9 @@ class BackupDocument(BaseModel):
     sections: dict[str, Any]
 
 
-class _SealedData(BaseModel):
+class SealedData(AnswerModel):
     data: str
 
 
-class BackupAnswer(BaseModel):
-    meta: Meta
-    settings: _SealedData
-
-
-class RestoreAnswer(BaseModel):
-    meta: Meta
+class BackupAnswer(Envelope):
+    settings: SealedData

@@ -4,32 +4,28 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel
-
-from wabiz.webapp.openapi import Meta
+from wabiz.webapp.openapi import AnswerModel, Envelope
 
 
-class _Status(BaseModel):
+class GcStatus(AnswerModel):
     status: Literal["processing"]
 
 
-class _Collection(BaseModel):
-    gc: _Status
+class Collection(AnswerModel):
+    gc: GcStatus
 
 
-class MediaServices(BaseModel):
-    media: _Collection
+class MediaServices(AnswerModel):
+    media: Collection
 
 
-class MessageServices(BaseModel):
-    message: _Collection
+class MessageServices(AnswerModel):
+    message: Collection
 
 
-class MediaGcAnswer(BaseModel):
-    meta: Meta
+class MediaGcAnswer(Envelope):
     services: MediaServices
 
 
-class MessageGcAnswer(BaseModel):
-    meta: Meta
+class MessageGcAnswer(Envelope):
     services: MessageServices

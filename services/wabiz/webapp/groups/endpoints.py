@@ -33,13 +33,15 @@ async def group_resource(path: str, user: CurrentUser) -> None:
     raise FeatureRemoved(REMOVED)
 
 
-# One route per method, each with its own operation id (a route of several methods shares one).
+# One route per method, each with its own operation id (a route of several methods shares one);
+# the 410 is the only answer documented, as it is the only one given.
 for method in METHODS:
     for path, endpoint, name in (("", groups, "groups"), ("/{path:path}", group_resource, "group_resource")):
         router.add_api_route(
             path,
             endpoint,
             methods=[method],
+            status_code=410,
             operation_id=f"removed_{name}_{method.lower()}",
             responses=errors(410),
             deprecated=True,

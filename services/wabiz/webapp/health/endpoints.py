@@ -10,13 +10,28 @@ from wabiz.kit.envelope import ok
 from wabiz.kit.httpapp import JSON
 from wabiz.webapp.deps import ProbeOrUser, Session, State
 from wabiz.webapp.health import service, stats
-from wabiz.webapp.openapi import PROMETHEUS, answer, errors
+from wabiz.webapp.health.schemas import AppStatsAnswer, DbStatsAnswer, HealthAnswer
+from wabiz.webapp.openapi import (
+    PROBE_AUTH,
+    PROMETHEUS,
+    Envelope,
+    Responses,
+    answer,
+    answered,
+    errors,
+    json_content,
+)
 
 router = APIRouter(tags=["health"])
 Format = Literal["json", "prometheus"]
-STATS_ANSWERS = errors(
-    400, also={200: answer("JSON, or Prometheus text with format=prometheus", "application/json", PROMETHEUS)}
-)
+PROMETHEUS_TEXT = {PROMETHEUS: {"schema": {"type": "string"}}}
+
+
+def _stats_answers(shape: type[Envelope]) -> Responses:
+    described = answer(
+        "JSON, or Prometheus text with format=prometheus", json_content(shape) | PROMETHEUS_TEXT
+    )
+    return errors(400, also={200: described})
 
 
 def _stats_response(kind: str, gauges: list[stats.Gauge], format: Format) -> Response:
@@ -25,27 +40,41 @@ def _stats_response(kind: str, gauges: list[stats.Gauge], format: Format) -> Res
     return JSON(ok(stats={kind: stats.as_json(gauges)}))
 
 
-@router.get("/v1/health")
-async def health(probe: ProbeOrUser, session: Session) -> JSON:
+@router.get(
+    "/v1/health",
+    openapi_extra=PROBE_AUTH,
+    responses=errors(also={200: answered("The gateway status", HealthAnswer)}),
+)
+async def get_health(probe: ProbeOrUser, session: Session) -> JSON:
     """The gateway status of each live CoreApp (one node: just its status)."""
     return JSON(ok(health=await service.read_health(session)))
 
 
-@router.get("/v1/stats/app", response_model=None, responses=STATS_ANSWERS)
-async def app_stats(probe: ProbeOrUser, session: Session, format: Format = "json") -> Response:
+@router.get(
+    "/v1/stats/app",
+    response_class=Response,
+    openapi_extra=PROBE_AUTH,
+    responses=_stats_answers(AppStatsAnswer),
+)
+async def get_app_stats(probe: ProbeOrUser, session: Session, format: Format = "json") -> Response:
     """Messages by direction and status, pending messages and callbacks, shard ownership."""
     return _stats_response("app", await stats.app_stats(session), format)
 
 
-@router.get("/v1/stats/db", response_model=None, responses=STATS_ANSWERS)
-async def db_stats(probe: ProbeOrUser, session: Session, format: Format = "json") -> Response:
+@router.get(
+    "/v1/stats/db", response_class=Response, openapi_extra=PROBE_AUTH, responses=_stats_answers(DbStatsAnswer)
+)
+async def get_db_stats(probe: ProbeOrUser, session: Session, format: Format = "json") -> Response:
     """Rows per table, database size and connections."""
     return _stats_response("db", await stats.db_stats(session), format)
 
 
 @router.get(
-    "/metrics", response_model=None, responses=errors(also={200: answer("Prometheus text", PROMETHEUS)})
+    "/metrics",
+    response_class=Response,
+    openapi_extra=PROBE_AUTH,
+    responses=errors(also={200: answer("Prometheus text", PROMETHEUS_TEXT)}),
 )
-async def metrics(probe: ProbeOrUser, state: State) -> Response:
+async def get_metrics(probe: ProbeOrUser, state: State) -> Response:
     """This WebApp process's request counts and latencies (Prometheus exposition)."""
     return Response(state.metrics.exposition(), media_type=PROMETHEUS)

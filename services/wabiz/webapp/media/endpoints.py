@@ -10,19 +10,19 @@ from wabiz.kit.httpapp import JSON
 from wabiz.webapp.deps import CurrentUser, State
 from wabiz.webapp.media import service
 from wabiz.webapp.media.rules import download_filename, media_rule
-from wabiz.webapp.openapi import answer, errors
+from wabiz.webapp.media.schemas import UploadAnswer
+from wabiz.webapp.openapi import Envelope, answer, answered, bytes_body, bytes_content, errors
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
-RAW_BODY = {
-    "requestBody": {
-        "required": True,
-        "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
-    }
-}
 
 
-@router.post("", status_code=201, openapi_extra=RAW_BODY, responses=errors(400, 413))
-async def upload(user: CurrentUser, request: Request, state: State) -> JSON:
+@router.post(
+    "",
+    status_code=201,
+    openapi_extra=bytes_body("*/*"),
+    responses=errors(400, 413, also={201: answered("Stored: the new media id", UploadAnswer)}),
+)
+async def upload_media(user: CurrentUser, request: Request, state: State) -> JSON:
     """Store the body's bytes; answers the new media id."""
     rule = media_rule(request.headers.get("content-type"))
     declared = service.declared_length(request.headers.get("content-length"))
@@ -33,9 +33,11 @@ async def upload(user: CurrentUser, request: Request, state: State) -> JSON:
 @router.get(
     "/{media_id}",
     response_class=StreamingResponse,
-    responses=errors(404, also={200: answer("The media's bytes, with their MIME type", "*/*")}),
+    responses=errors(
+        404, also={200: answer("The media's bytes, with their MIME type", bytes_content("*/*"))}
+    ),
 )
-async def download(media_id: str, user: CurrentUser, state: State) -> StreamingResponse:
+async def download_media(media_id: str, user: CurrentUser, state: State) -> StreamingResponse:
     """The bytes with their type, as an attachment: a browser neither sniffs nor renders them."""
     media = await service.download(state, media_id)
     headers = {
@@ -47,7 +49,7 @@ async def download(media_id: str, user: CurrentUser, state: State) -> StreamingR
     return StreamingResponse(media.chunks, media_type=media.mime_type, headers=headers)
 
 
-@router.delete("/{media_id}", responses=errors(404))
-async def delete(media_id: str, user: CurrentUser, state: State) -> JSON:
+@router.delete("/{media_id}", responses=errors(404, also={200: answered("Deleted", Envelope)}))
+async def delete_media(media_id: str, user: CurrentUser, state: State) -> JSON:
     await service.delete(state, media_id)
     return JSON(ok())

@@ -12,13 +12,18 @@ from wabiz.webapp.bodies import documented
 from wabiz.webapp.deps import CurrentUser, State, body_of
 from wabiz.webapp.messages import service
 from wabiz.webapp.messages.rules import parse_message
-from wabiz.webapp.messages.schemas import AnyMessage, StatusChange
-from wabiz.webapp.openapi import errors
+from wabiz.webapp.messages.schemas import AnyMessage, SentAnswer, StatusChange
+from wabiz.webapp.openapi import Envelope, answered, errors
 
 router = APIRouter(prefix="/v1/messages", tags=["messages"])
 
 
-@router.post("", status_code=201, openapi_extra=documented(AnyMessage), responses=errors(400, 404))
+@router.post(
+    "",
+    status_code=201,
+    openapi_extra=documented(AnyMessage),
+    responses=errors(400, 404, also={201: answered("Stored: the message's durable id", SentAnswer)}),
+)
 async def send_message(user: CurrentUser, request: Request, state: State) -> JSON:
     """Hand a message to the CoreApp owning its recipient; the id answered is durable."""
     message = parse_message(await json_body(request, state.config.max_json_bytes))
@@ -26,7 +31,11 @@ async def send_message(user: CurrentUser, request: Request, state: State) -> JSO
     return JSON(ok(messages=[{"id": message_id}]), status_code=201)
 
 
-@router.put("/{message_id:path}", openapi_extra=documented(StatusChange), responses=errors(400, 404))
+@router.put(
+    "/{message_id:path}",
+    openapi_extra=documented(StatusChange),
+    responses=errors(400, 404, also={200: answered("Marked read", Envelope)}),
+)
 async def mark_read(
     message_id: str, user: CurrentUser, body: Annotated[StatusChange, body_of(StatusChange)], state: State
 ) -> JSON:

@@ -1,4 +1,4 @@
-"""The messages of `POST /v1/messages`: one strict model per `type`.
+"""The messages of `POST /v1/messages`: one strict model per `type`; the answers at the end.
 
 Each model admits exactly its own typed object, so an object of another type is 1010 and a
 missing one 1008, both naming the field; caption and filename exist only on the media types that
@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field
 
 from wabiz.webapp.bodies import StrictModel
+from wabiz.webapp.openapi import AnswerModel, Envelope
 
 Short = Annotated[str, Field(min_length=1, max_length=256)]
 OptionalText = Annotated[str, Field(max_length=1024)] | None
@@ -350,3 +351,11 @@ class StatusChange(StrictModel):
     """`PUT /v1/messages/{id}`: only marking an inbound message read is possible."""
 
     status: Literal["read"]
+
+
+class MessageId(AnswerModel):
+    id: str
+
+
+class SentAnswer(Envelope):
+    messages: list[MessageId]

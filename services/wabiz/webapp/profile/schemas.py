@@ -1,4 +1,5 @@
-"""Request bodies of the profile and two-step endpoints, with the network's limits.
+"""Request bodies of the profile and two-step endpoints, with the network's limits, and the
+answers in their On-Premises shapes (`settings.business.profile`, `settings.profile.…`).
 
 `null` for an optional field means "not given", as On-Premises clients send it.
 """
@@ -11,6 +12,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from wabiz.webapp.bodies import StrictModel
+from wabiz.webapp.openapi import AnswerModel, Envelope
 from wabiz.webapp.profile.rules import VERTICAL_NAMES, vertical_code
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -50,3 +52,57 @@ class About(StrictModel):
 
 class TwoStep(StrictModel):
     pin: Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+
+
+class ProfileFields(AnswerModel):
+    """Every field, empty when never set; `vertical` in words ("Professional Services")."""
+
+    address: str
+    description: str
+    email: str
+    vertical: str
+    websites: list[str]
+
+
+class BusinessSection(AnswerModel):
+    profile: ProfileFields
+
+
+class BusinessSettings(AnswerModel):
+    business: BusinessSection
+
+
+class BusinessProfileAnswer(Envelope):
+    settings: BusinessSettings
+
+
+class AboutText(AnswerModel):
+    text: str
+
+
+class AboutSection(AnswerModel):
+    about: AboutText
+
+
+class AboutSettings(AnswerModel):
+    profile: AboutSection
+
+
+class AboutAnswer(Envelope):
+    settings: AboutSettings
+
+
+class PhotoLink(AnswerModel):
+    link: str
+
+
+class PhotoSection(AnswerModel):
+    photo: PhotoLink
+
+
+class PhotoSettings(AnswerModel):
+    profile: PhotoSection
+
+
+class PhotoLinkAnswer(Envelope):
+    settings: PhotoSettings

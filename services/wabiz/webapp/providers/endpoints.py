@@ -3,8 +3,6 @@ or replace by name, delete one."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request
 
 from wabiz.kit.envelope import ok
@@ -12,14 +10,12 @@ from wabiz.kit.httpapp import JSON, json_body
 from wabiz.kit.media_providers import ProviderList
 from wabiz.webapp.bodies import documented
 from wabiz.webapp.deps import AdminUser, Session, State
-from wabiz.webapp.openapi import errors, json_answer
+from wabiz.webapp.openapi import Envelope, Responses, answered, errors
 from wabiz.webapp.providers import service
 from wabiz.webapp.providers.schemas import ProvidersAnswer
 
 router = APIRouter(prefix="/v1/settings/application/media/providers", tags=["settings"])
-LISTED: dict[int | str, dict[str, Any]] = {
-    200: json_answer("Every provider, passwords and tokens masked", ProvidersAnswer)
-}
+LISTED: Responses = {200: answered("Every provider, passwords and tokens masked", ProvidersAnswer)}
 
 
 @router.get("", responses=errors(403, also=LISTED))
@@ -34,7 +30,7 @@ async def add_providers(admin: AdminUser, request: Request, state: State, sessio
     return JSON(ok(settings=service.rendered(await service.add_providers(session, new))))
 
 
-@router.delete("/{name}", responses=errors(403, 404))
+@router.delete("/{name}", responses=errors(403, 404, also={200: answered("Deleted", Envelope)}))
 async def delete_provider(name: str, admin: AdminUser, session: Session) -> JSON:
     await service.remove_provider(session, name)
     return JSON(ok())

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
-
 from wabiz.kit.media_providers import MediaProvider
+from wabiz.webapp.openapi import AnswerModel, Envelope
 
 
-class _Media(BaseModel):
+class ProvidersMedia(AnswerModel):
     providers: list[MediaProvider]  # passwords and tokens shown as ********
 
 
-class _Application(BaseModel):
-    media: _Media
+class ProvidersApplication(AnswerModel):
+    media: ProvidersMedia
 
 
-class _Settings(BaseModel):
-    application: _Application
+class ProvidersSection(AnswerModel):
+    application: ProvidersApplication
 
 
-class ProvidersAnswer(BaseModel):
-    settings: _Settings
+class ProvidersAnswer(Envelope):
+    settings: ProvidersSection

@@ -23,14 +23,25 @@ from wabiz.webapp.deps import (
     body_of,
     optional_body_of,
 )
-from wabiz.webapp.openapi import errors
+from wabiz.webapp.openapi import BASIC_AUTH, Envelope, answered, errors
 from wabiz.webapp.users import service
-from wabiz.webapp.users.schemas import Login, NewUser, PasswordChange
+from wabiz.webapp.users.schemas import (
+    CreatedUserAnswer,
+    Login,
+    LoginAnswer,
+    NewUser,
+    PasswordChange,
+    UserAnswer,
+)
 
 router = APIRouter(prefix="/v1/users", tags=["users"])
 
 
-@router.post("/login", openapi_extra=documented(Login, required=False), responses=errors(400, 429))
+@router.post(
+    "/login",
+    openapi_extra=documented(Login, required=False) | BASIC_AUTH,
+    responses=errors(400, 429, also={200: answered("A bearer token and when it expires", LoginAnswer)}),
+)
 async def login(
     credentials: BasicCredentials,
     body: Annotated[Login | None, optional_body_of(Login)],
@@ -44,7 +55,7 @@ async def login(
     return JSON(ok(users=[issued.rendered()]))
 
 
-@router.post("/logout")
+@router.post("/logout", responses=errors(also={200: answered("The token is revoked", Envelope)}))
 async def logout(user: CurrentUser, session: Session, state: State) -> JSON:
     """Revoke the bearer token of this request."""
     if user.token_digest is not None:
@@ -53,7 +64,12 @@ async def logout(user: CurrentUser, session: Session, state: State) -> JSON:
     return JSON(ok())
 
 
-@router.post("", status_code=201, openapi_extra=documented(NewUser), responses=errors(400, 403, 409, 429))
+@router.post(
+    "",
+    status_code=201,
+    openapi_extra=documented(NewUser),
+    responses=errors(400, 403, 409, 429, also={201: answered("Created", CreatedUserAnswer)}),
+)
 async def create_user(
     admin: AdminUser, body: Annotated[NewUser, body_of(NewUser)], session: Session, state: State
 ) -> JSON:
@@ -61,13 +77,19 @@ async def create_user(
     return JSON(ok(users=[{"username": body.username}]), status_code=201)
 
 
-@router.get("/{username}", responses=errors(403, 404))
+@router.get(
+    "/{username}", responses=errors(403, 404, also={200: answered("The user and their role", UserAnswer)})
+)
 async def get_user(username: str, user: CurrentUser, session: Session) -> JSON:
     service.require_self_or_admin(user, username)
     return JSON(ok(users=[await service.read_user(session, username)]))
 
 
-@router.put("/{username}", openapi_extra=documented(PasswordChange), responses=errors(400, 403, 404, 429))
+@router.put(
+    "/{username}",
+    openapi_extra=documented(PasswordChange),
+    responses=errors(400, 403, 404, 429, also={200: answered("Changed", Envelope)}),
+)
 async def change_password(
     username: str,
     user: CurrentUser,
@@ -81,7 +103,7 @@ async def change_password(
     return JSON(ok())
 
 
-@router.delete("/{username}", responses=errors(403, 404))
+@router.delete("/{username}", responses=errors(403, 404, also={200: answered("Deleted", Envelope)}))
 async def delete_user(username: str, admin: AdminUser, session: Session, state: State) -> JSON:
     await service.delete_user(session, username)
     state.tokens.evict_user(username)
