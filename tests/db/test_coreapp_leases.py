@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
+import psycopg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from wabiz.coreapp.leases import Leases
+from wabiz.db import presence
+from wabiz.kit.db import libpq_url
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -108,3 +112,72 @@ async def test_leave_hands_everything_back(sessions: Sessions) -> None:
     assert await lease_rows(sessions) == {}
     assert nodes == 0
     assert node.shards == set()
+
+
+# -- fast takeover: the presence lock ---------------------------------------------------------
+
+
+class Present:
+    """A node's presence lock on a connection of its own, as `coreapp/presence.py` holds it."""
+
+    def __init__(self, database_url: str) -> None:
+        self._url = libpq_url(database_url)
+        self.conn: psycopg.AsyncConnection[Any] | None = None
+        self.key: int | None = None
+
+    async def __aenter__(self) -> Present:
+        self.conn = await psycopg.AsyncConnection.connect(self._url, autocommit=True)
+        self.key = await presence.hold_new_lock(self.conn)
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        await self.end()
+
+    async def end(self) -> None:
+        """The process died: its connection ends, PostgreSQL releases the lock."""
+        if self.conn is not None:
+            await self.conn.close()
+            self.conn = None
+
+
+async def presence_beat(sessions: Sessions, node: Leases, key: int | None) -> None:
+    async with sessions.begin() as session:
+        await node.beat(session, shard_count=4, ttl=30, gateway_status="connected", presence_key=key)
+
+
+async def test_a_gone_node_is_taken_over_at_once_not_at_expiry(sessions: Sessions, database_url: str) -> None:
+    first, second = Leases("node-a", "http://a"), Leases("node-b", "http://b")
+    async with Present(database_url) as a, Present(database_url) as b:
+        await presence_beat(sessions, first, a.key)
+        await presence_beat(sessions, second, b.key)
+        assert second.shards == set(), "node-a is alive: its leases are its own for 30 s"
+        await a.end()
+        await presence_beat(sessions, second, b.key)
+        assert second.shards == {0, 1, 2, 3} and second.master, "taken long before the 30 s expiry"
+        assert (await lease_rows(sessions))["shard:0"] == ("node-b", 2), "a new epoch fences node-a"
+
+
+async def test_no_fast_takeover_after_a_database_restart(sessions: Sessions, database_url: str) -> None:
+    """Every lock is lost when the server restarts or fails over: there only expiry counts."""
+    first, second = Leases("node-a", "http://a"), Leases("node-b", "http://b")
+    async with Present(database_url) as a, Present(database_url) as b:
+        await presence_beat(sessions, first, a.key)
+        async with sessions.begin() as session:  # renewed on a server that is not this one
+            await session.execute(text("UPDATE leases SET server_started = now() - interval '1 day'"))
+        await a.end()
+        await presence_beat(sessions, second, b.key)
+        assert second.shards == set()
+
+
+async def test_a_node_without_a_presence_key_keeps_its_leases_until_they_expire(
+    sessions: Sessions, database_url: str
+) -> None:
+    """A CoreApp of the previous release announces no presence key (a rolling upgrade)."""
+    old, new = Leases("node-old", "http://old"), Leases("node-new", "http://new")
+    await beat(sessions, old)
+    async with Present(database_url) as present:
+        await presence_beat(sessions, new, present.key)
+        assert new.shards == set()
+        await expire(sessions, "node-old")
+        await presence_beat(sessions, new, present.key)
+        assert new.shards == {0, 1, 2, 3}

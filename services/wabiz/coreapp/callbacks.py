@@ -243,6 +243,7 @@ class Deliverer:
                     delay,
                 )
                 await queue.retry(group, delay, error)
+                asyncio.get_running_loop().call_later(delay / 1000, self.wake.set)
         finally:
             in_flight.difference_update(i.id for i in group)
             self.wake.set()

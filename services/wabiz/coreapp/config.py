@@ -39,7 +39,9 @@ class CoreAppConfig(CommonConfig):
         4, ge=1, le=64, description="media uploads and downloads at once (a few MiB of memory each)"
     )
     settings_poll_interval: float = Field(1.0, gt=0)
-    callback_poll_interval: float = Field(0.1, gt=0)
+    # A safety net only: callbacks queued on any node wake their shard's owner through
+    # PostgreSQL (`coreapp/presence.py`), and a retry wakes the loop when it falls due.
+    callback_poll_interval: float = Field(1.0, gt=0)
 
     def named_secrets(self) -> dict[str, SecretStr | None]:
         return super().named_secrets() | {

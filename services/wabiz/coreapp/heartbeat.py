@@ -35,9 +35,11 @@ class Heartbeat:
         leases: Leases,
         settings: SettingsCache,
         resume: Callable[[set[int]], Awaitable[object]],
+        presence_key: Callable[[], int | None],
     ) -> None:
         self._sessions, self._registration, self._gateway = sessions, registration, gateway
         self._leases, self._settings, self._resume = leases, settings, resume
+        self._presence_key = presence_key
         self.gateway_status = "connecting"
 
     async def beat(self) -> None:
@@ -46,7 +48,7 @@ class Heartbeat:
         before = set(self._leases.shards)
         started, ttl = time.monotonic(), self._settings.current.unhealthy_interval
         async with self._sessions.begin() as session:
-            await self._leases.beat(session, account.shards, ttl, self.gateway_status)
+            await self._leases.beat(session, account.shards, ttl, self.gateway_status, self._presence_key())
             if self._leases.master:
                 await master_chores(session, ttl)
         self._leases.confirm(started, ttl)

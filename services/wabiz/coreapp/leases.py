@@ -39,6 +39,15 @@ class Leases:
         before another node may take over, so two nodes never send for one shard."""
         return shard in self.shards and time.monotonic() < self.valid_until
 
+    def drop_all(self) -> None:
+        """Stop serving every shard now (the presence lock is gone: others may take them at once);
+        the next heartbeat renews what is still ours."""
+        if self.shards:
+            log.warning(
+                "node %s stops serving shards %s until its next heartbeat", self.node_id, sorted(self.shards)
+            )
+        self.valid_until = 0.0
+
     def valid_shards(self) -> set[int]:
         return {shard for shard in self.shards if self.owns(shard)}
 
@@ -46,10 +55,20 @@ class Leases:
         """Called once the heartbeat's transaction committed; a margin covers clock drift."""
         self.valid_until = renewed_at + ttl * 0.8
 
-    async def beat(self, session: AsyncSession, shard_count: int, ttl: float, gateway_status: str) -> None:
-        """One heartbeat: announce the node, renew what it holds, give back what is more than its
-        fair share (so standbys and new nodes get work), take what is free and fair."""
-        await leases.announce(session, self.node_id, self.hostname, self.internal_url, gateway_status)
+    async def beat(
+        self,
+        session: AsyncSession,
+        shard_count: int,
+        ttl: float,
+        gateway_status: str,
+        presence_key: int | None = None,
+    ) -> None:
+        """One heartbeat: announce the node (with the presence lock it holds), renew what it holds,
+        give back what is more than its fair share (so standbys and new nodes get work), take what
+        is free, expired or left by a node that is gone, and fair."""
+        await leases.announce(
+            session, self.node_id, self.hostname, self.internal_url, gateway_status, presence_key
+        )
         renewed = await leases.renew(session, self.node_id, ttl)
         held = set(renewed.shards)
         share = fair_share(shard_count, await leases.live_node_count(session, ttl))

@@ -25,6 +25,7 @@ from wabiz.coreapp.heartbeat import Heartbeat
 from wabiz.coreapp.leases import Leases
 from wabiz.coreapp.link_media import LinkMedia
 from wabiz.coreapp.media import MediaBridge
+from wabiz.coreapp.presence import Presence
 from wabiz.coreapp.profile import Profile
 from wabiz.coreapp.registration import Registration
 from wabiz.coreapp.sending import Sending
@@ -37,6 +38,7 @@ from wabiz.kit.db import make_engine, make_sessionmaker
 from wabiz.kit.storage import make_store
 
 log = logging.getLogger(__name__)
+PRESENCE_WAIT_S = 5.0  # at start, for the presence lock before the first heartbeat
 
 
 def make_gateway(config: CoreAppConfig, session: aiohttp.ClientSession) -> Gateway:
@@ -104,8 +106,15 @@ class Node:
             self.link_media,
         )
         self.outbox = self.sending.outbox
+        self.presence = Presence(config.database_dsn(), self._callbacks_queued, self.leases.drop_all)
         self.heartbeat = Heartbeat(
-            self.sessions, self.registration, self.gateway, self.leases, self.settings, self.outbox.sweep
+            self.sessions,
+            self.registration,
+            self.gateway,
+            self.leases,
+            self.settings,
+            self._resume,
+            lambda: self.presence.key,
         )
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -121,11 +130,26 @@ class Node:
             "failures": self.deliverer.failures,
         }
 
+    def _callbacks_queued(self, shard: int) -> None:
+        """Another node (or this one) queued callbacks for `shard`: deliver now if it is ours."""
+        if shard in self.leases.shards:
+            self.deliverer.wake.set()
+
+    async def _resume(self, shards: set[int]) -> None:
+        """Shards just gained: their queued messages and due callbacks, at once."""
+        await self.outbox.sweep(shards)
+        self.deliverer.wake.set()
+
     async def start(self) -> None:
         await self.store.ensure_ready()
         await self.settings.refresh()
+        presence = asyncio.create_task(self.presence.run(), name="presence")
+        with contextlib.suppress(TimeoutError):  # without it the node still starts; expiry only
+            async with asyncio.timeout(PRESENCE_WAIT_S):
+                await self.presence.held.wait()
         await self.heartbeat.beat()
         self._tasks = [
+            presence,
             asyncio.create_task(
                 self._every(lambda: self.settings.current.heartbeat_interval, self.heartbeat.beat)
             ),

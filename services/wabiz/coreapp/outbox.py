@@ -47,9 +47,13 @@ class Outbox:
         concurrency: int,
     ) -> None:
         self._sessions, self._send, self._on_failed, self._owns = sessions, send, on_failed, owns
-        # Batches form while earlier ones are in the database: no timer delays a lone send, and
-        # under load one statement carries what arrived meanwhile.
-        self._inserts: InFlightBatcher[Outgoing, None] = InFlightBatcher(self._insert_batch, max_items=500)
+        # Batches form while the previous one is in the database: no timer delays a lone send, and
+        # under load one statement carries what arrived meanwhile. One at a time, so messages are
+        # queued for sending in the order they were accepted (two concurrent inserts could finish
+        # the other way round).
+        self._inserts: InFlightBatcher[Outgoing, None] = InFlightBatcher(
+            self._insert_batch, slots=1, max_items=500
+        )
         self._accepted: InFlightBatcher[tuple[str, str], None] = InFlightBatcher(
             self._accepted_batch, slots=1, max_items=2000
         )

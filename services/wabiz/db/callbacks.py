@@ -14,6 +14,8 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from wabiz.db.presence import CALLBACKS_CHANNEL
+
 
 @dataclass(frozen=True)
 class QueuedCallback:
@@ -24,14 +26,20 @@ class QueuedCallback:
 
 
 async def enqueue(session: AsyncSession, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
-    """Queue (shard, payload) pairs, in one statement."""
+    """Queue (shard, payload) pairs, in one statement, and tell the shards' owners: a notification
+    per shard on `CALLBACKS_CHANNEL`, sent when (and only if) the transaction commits."""
+    shards = [i[0] for i in items]
     await session.execute(
         text(
             "INSERT INTO callbacks (shard, payload)"
             " SELECT shard, CAST(payload AS jsonb)"
             " FROM unnest(CAST(:shards AS int[]), CAST(:payloads AS text[])) AS c(shard, payload)"
         ),
-        {"shards": [i[0] for i in items], "payloads": [orjson.dumps(i[1]).decode() for i in items]},
+        {"shards": shards, "payloads": [orjson.dumps(i[1]).decode() for i in items]},
+    )
+    await session.execute(
+        text("SELECT pg_notify(:channel, CAST(shard AS text)) FROM unnest(CAST(:shards AS int[])) AS shard"),
+        {"channel": CALLBACKS_CHANNEL, "shards": sorted(set(shards))},
     )
 
 

@@ -3,7 +3,9 @@
 A lease is a row whose holder keeps pushing `expires_at` forward every heartbeat; one not renewed
 in time may be taken by another node, and the atomic `INSERT … ON CONFLICT … WHERE expired`
 decides such races in the database, never in Python. A node is a row its CoreApp refreshes with
-each heartbeat: where to reach it and what it last said about its gateway. Lease names are made
+each heartbeat: where to reach it, what it last said about its gateway, and the key of the
+presence lock its process holds (`coreapp/presence.py`), whose release lets another node take its
+leases at once instead of after expiry. Lease names are made
 and read only here.
 """
 
@@ -17,6 +19,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 MASTER = "master"
+# The advisory-lock namespace of the nodes' presence locks (`pg_advisory_lock(ns, key)`): "wbz1";
+# the function `wabiz_node_gone` (migration 0002) names the same number.
+PRESENCE_NS = 0x77627A31
+
 _SHARD_PREFIX = "shard:"
 _SHARD_LEASES = _SHARD_PREFIX + "%"  # a LIKE pattern
 
@@ -73,15 +79,23 @@ class NodeRow:
 # -- a node's own heartbeat ----------------------------------------------------------------------
 
 
-async def announce(session: AsyncSession, node_id: str, hostname: str, url: str, gateway_status: str) -> None:
+async def announce(
+    session: AsyncSession,
+    node_id: str,
+    hostname: str,
+    url: str,
+    gateway_status: str,
+    presence_key: int | None = None,
+) -> None:
+    """Register or refresh the node; `presence_key` is the presence lock it holds (None: none)."""
     await session.execute(
         text(
-            "INSERT INTO nodes (id, hostname, internal_url, gateway_status, heartbeat_at, started_at)"
-            " VALUES (:id, :hostname, :url, :gateway, now(), now())"
+            "INSERT INTO nodes (id, hostname, internal_url, gateway_status, heartbeat_at, started_at,"
+            " presence_key) VALUES (:id, :hostname, :url, :gateway, now(), now(), :key)"
             " ON CONFLICT (id) DO UPDATE SET internal_url = :url, gateway_status = :gateway,"
-            " heartbeat_at = now()"
+            " heartbeat_at = now(), presence_key = :key"
         ),
-        {"id": node_id, "hostname": hostname, "url": url, "gateway": gateway_status},
+        {"id": node_id, "hostname": hostname, "url": url, "gateway": gateway_status, "key": presence_key},
     )
 
 
@@ -89,8 +103,8 @@ async def renew(session: AsyncSession, holder: str, ttl: float) -> Held:
     names = (
         await session.execute(
             text(
-                "UPDATE leases SET expires_at = now() + make_interval(secs => :ttl)"
-                " WHERE holder = :me RETURNING name"
+                "UPDATE leases SET expires_at = now() + make_interval(secs => :ttl),"
+                " server_started = pg_postmaster_start_time() WHERE holder = :me RETURNING name"
             ),
             {"me": holder, "ttl": ttl},
         )
@@ -101,17 +115,27 @@ async def renew(session: AsyncSession, holder: str, ttl: float) -> Held:
 
 
 async def acquire(session: AsyncSession, name: str, holder: str, ttl: float) -> bool:
-    """Take the lease if it is free, expired or already ours; a new holder bumps `epoch`."""
+    """Take the lease if it is free, expired, held by a node that is gone, or already ours; a new
+    holder bumps `epoch`, the fencing token of the lease.
+
+    A holder is gone (`wabiz_node_gone`, migration 0002) when its process held its presence lock
+    on this very server (the lease was renewed here since the server started) and the lock is
+    released, which PostgreSQL
+    does the moment the holder's connection ends. A server that restarted or was replaced (a
+    failover) has lost every lock, so there only expiry counts. A holder that never had a presence
+    key (a node of the previous release) is taken over by expiry only, too.
+    """
     result = await session.execute(
         text(
-            "INSERT INTO leases (name, holder, epoch, expires_at, acquired_at)"
-            " VALUES (:name, :me, 1, now() + make_interval(secs => :ttl), now())"
+            "INSERT INTO leases (name, holder, epoch, expires_at, acquired_at, server_started)"
+            " VALUES (:name, :me, 1, now() + make_interval(secs => :ttl), now(), pg_postmaster_start_time())"
             " ON CONFLICT (name) DO UPDATE"
             " SET holder = :me,"
             " epoch = leases.epoch + CASE WHEN leases.holder = :me THEN 0 ELSE 1 END,"
-            " expires_at = EXCLUDED.expires_at,"
+            " expires_at = EXCLUDED.expires_at, server_started = EXCLUDED.server_started,"
             " acquired_at = CASE WHEN leases.holder = :me THEN leases.acquired_at ELSE now() END"
             " WHERE leases.holder = :me OR leases.expires_at < now()"
+            " OR (leases.server_started = pg_postmaster_start_time() AND wabiz_node_gone(leases.holder))"
             " RETURNING name"
         ),
         {"name": name, "me": holder, "ttl": ttl},
@@ -142,9 +166,13 @@ async def forget_dead_nodes(session: AsyncSession, silent_for: float) -> None:
 
 
 async def live_node_count(session: AsyncSession, window: float) -> int:
-    """Nodes whose heartbeat is younger than `window` seconds."""
+    """Nodes whose heartbeat is younger than `window` seconds and which are not gone (their
+    presence lock released): a dead node's shards are shared out at once, not half of them."""
     live = await session.execute(
-        text("SELECT count(*) FROM nodes WHERE heartbeat_at > now() - make_interval(secs => :ttl)"),
+        text(
+            "SELECT count(*) FROM nodes WHERE heartbeat_at > now() - make_interval(secs => :ttl)"
+            " AND NOT wabiz_node_gone(id)"
+        ),
         {"ttl": window},
     )
     return int(live.scalar_one())

@@ -151,6 +151,7 @@ class Node(Base):
     gateway_status: Mapped[str] = mapped_column(String(16))
     heartbeat_at: Mapped[datetime] = mapped_column(server_default=func.now())
     started_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    presence_key: Mapped[int | None] = mapped_column(Integer)
 
 
 class Lease(Base):
@@ -162,3 +163,4 @@ class Lease(Base):
     epoch: Mapped[int] = mapped_column(BigInteger)
     expires_at: Mapped[datetime]
     acquired_at: Mapped[datetime] = mapped_column(server_default=func.now())
+    server_started: Mapped[datetime | None]

@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import orjson
+from sqlalchemy import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 # wabiz stores UTF-8 text. Asking for it explicitly keeps a database created with another encoding
 # (SQL_ASCII, the default of an initdb under the C locale) from handing psycopg undecoded bytes.
-CONNECT_ARGS = {"connect_timeout": 5, "client_encoding": "utf8"}
+CONNECT_ARGS: dict[str, str | int] = {"connect_timeout": 5, "client_encoding": "utf8"}
 
 
 def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
@@ -25,6 +26,11 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         # decodes them several times faster than the standard library psycopg uses by default.
         json_deserializer=orjson.loads,
     )
+
+
+def libpq_url(url: str) -> str:
+    """The SQLAlchemy URL as libpq reads it, for a connection of our own outside the pool."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
