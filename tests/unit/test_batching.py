@@ -85,3 +85,16 @@ async def test_drain_waits_for_everything_submitted() -> None:
     gate.release.set()
     await asyncio.wait_for(draining, 10)
     assert all(task.done() for task in pending) and batcher.idle()
+
+
+async def test_with_a_linger_a_trickle_shares_a_flush() -> None:
+    gate = Gate()
+    gate.release.set()
+    batcher: InFlightBatcher[int, int] = InFlightBatcher(gate.double, slots=1, linger=0.05)
+
+    async def trickle(i: int) -> int:
+        await asyncio.sleep(i * 0.005)
+        return await batcher.submit(i)
+
+    assert await asyncio.gather(*(trickle(i) for i in range(4))) == [0, 2, 4, 6]
+    assert gate.batches == [[0, 1, 2, 3]], "items 5 ms apart waited for each other"

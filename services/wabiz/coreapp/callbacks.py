@@ -28,11 +28,13 @@ from wabiz.coreapp.throttle import Throttle
 from wabiz.coreapp.webhook_client import WebhookClient
 from wabiz.db import callbacks
 from wabiz.kit.appsettings import ApplicationSettings
+from wabiz.kit.batching import InFlightBatcher
 from wabiz.kit.errors import Overloaded
 
 log = logging.getLogger(__name__)
 MAX_MERGED_STATUSES = 50
 DUE_BATCH = 500
+DELETE_LINGER_S = 0.05
 
 
 def retry_delay_ms(attempts: int, step_ms: int, cap_ms: int) -> int:
@@ -78,6 +80,12 @@ def body_of(group: Sequence[Pending]) -> dict[str, Any]:
 class DatabaseQueue:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
+        # Delivered rows are deleted together, a few times a second: the callbacks stay "in
+        # flight" meanwhile, so no round posts them again, and a node posting a trickle of
+        # callbacks does not commit once per POST.
+        self._deliveries: InFlightBatcher[list[int], None] = InFlightBatcher(
+            self._delete, slots=1, linger=DELETE_LINGER_S
+        )
 
     async def due(self, shards: set[int], exclude: set[int], limit: int) -> list[Pending]:
         if not shards:
@@ -87,8 +95,15 @@ class DatabaseQueue:
         return [Pending(c.id, c.shard, c.payload, c.attempts) for c in due]
 
     async def done(self, items: Sequence[Pending]) -> None:
+        await self._deliveries.submit([i.id for i in items])
+
+    async def drain(self) -> None:
+        await self._deliveries.drain()
+
+    async def _delete(self, deliveries: list[list[int]]) -> list[None]:
         async with self._sessions.begin() as session:
-            await callbacks.delete(session, [i.id for i in items])
+            await callbacks.delete(session, [i for ids in deliveries for i in ids])
+        return [None] * len(deliveries)
 
     async def retry(self, items: Sequence[Pending], delay_ms: int, error: str) -> None:
         async with self._sessions.begin() as session:
@@ -252,3 +267,4 @@ class Deliverer:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.database.drain()  # deliveries already made are deleted, not posted again

@@ -26,6 +26,9 @@ from wabiz.kit.batching import InFlightBatcher
 log = logging.getLogger(__name__)
 RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 5, 10)
 SWEEP_BATCH = 5000
+# Nobody waits for the record that the network took a message: a node sending a trickle writes
+# it a few times a second rather than once per message.
+ACCEPTED_LINGER_S = 0.05
 
 
 def retry_delay_s(attempt: int) -> float:
@@ -55,7 +58,7 @@ class Outbox:
             self._insert_batch, slots=1, max_items=500
         )
         self._accepted: InFlightBatcher[tuple[str, str], None] = InFlightBatcher(
-            self._accepted_batch, slots=1, max_items=2000
+            self._accepted_batch, slots=1, max_items=2000, linger=ACCEPTED_LINGER_S
         )
         self._lanes: dict[str, deque[Outgoing]] = {}
         self._known: set[str] = set()

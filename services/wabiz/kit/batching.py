@@ -24,6 +24,10 @@ class InFlightBatcher(Generic[T, R]):
     or `max_weight`, the sum of the items' weights, e.g. bytes). Under light load every call is
     immediate; under heavy load batches grow by themselves to what the other side keeps up with.
     Every caller gets its own result, or the batch's exception.
+
+    `linger` is for work nobody waits on (records of what already happened): a free slot waits
+    that long for company before it flushes, so a node with a trickle of work still writes a few
+    batches a second rather than one transaction per item.
     """
 
     def __init__(
@@ -33,8 +37,10 @@ class InFlightBatcher(Generic[T, R]):
         max_items: int = 200,
         max_weight: int = 1 << 20,
         weight: Callable[[T], int] = lambda _: 1,
+        linger: float = 0.0,
     ) -> None:
-        self._flush, self._slots = flush, slots
+        self._flush, self._slots, self._linger = flush, slots, linger
+        self._lingering = False
         self._max_items, self._max_weight, self._weight = max_items, max_weight, weight
         self._waiting: list[tuple[T, asyncio.Future[R]]] = []
         self._running: set[asyncio.Task[None]] = set()
@@ -65,9 +71,12 @@ class InFlightBatcher(Generic[T, R]):
         return batch
 
     def _dispatch(self) -> None:
-        while self._waiting and len(self._running) < self._slots:
-            batch = self._take()
-            task = asyncio.create_task(self._run(batch))
+        while self._waiting and len(self._running) < self._slots and not self._lingering:
+            if self._linger:
+                self._lingering = True  # this slot takes the batch after the linger
+                task = asyncio.create_task(self._run(None))
+            else:
+                task = asyncio.create_task(self._run(self._take()))
             self._running.add(task)
             task.add_done_callback(self._finished)
 
@@ -75,7 +84,11 @@ class InFlightBatcher(Generic[T, R]):
         self._running.discard(task)
         self._dispatch()
 
-    async def _run(self, batch: list[tuple[T, asyncio.Future[R]]]) -> None:
+    async def _run(self, batch: list[tuple[T, asyncio.Future[R]]] | None) -> None:
+        if batch is None:
+            await asyncio.sleep(self._linger)
+            self._lingering = False
+            batch = self._take()
         try:
             results = await self._flush([item for item, _ in batch])
             if len(results) != len(batch):  # checked first: a caller left waiting would hang forever
