@@ -82,3 +82,10 @@ def used(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
 def other_share(spent: dict[str, float]) -> float:
     """Share of the machine's busy CPU time that went to processes outside the stack and bench."""
     return spent.get("other processes", 0.0) / max(spent.get(MACHINE, 0.0), 1e-9)
+
+
+def per_message_ms(spent: dict[str, float], messages: int) -> dict[str, float]:
+    """CPU milliseconds per accepted message, by component (and for the whole machine)."""
+    if messages <= 0:
+        return {}
+    return {name: round(seconds * 1000 / messages, 3) for name, seconds in spent.items()}

@@ -141,15 +141,51 @@ def plot(runs: list[dict[str, Any]], path: Path) -> None:
     plt.close(fig)
 
 
-def write(result: dict[str, Any], stamp: str) -> Path:
+def write(result: dict[str, Any], stamp: str, results: Path = RESULTS) -> Path:
     """`<stamp>.json` and `.png`, copied to `latest.*` (which the repository keeps)."""
-    RESULTS.mkdir(exist_ok=True)
-    target = RESULTS / f"{stamp}.json"
+    results.mkdir(parents=True, exist_ok=True)
+    target = results / f"{stamp}.json"
     target.write_text(json.dumps(result, indent=2) + "\n")
-    shutil.copy(target, RESULTS / "latest.json")
+    shutil.copy(target, results / "latest.json")
     if any("error" not in r for r in result["runs"]):
-        plot(result["runs"], RESULTS / f"{stamp}.png")
-        shutil.copy(RESULTS / f"{stamp}.png", RESULTS / "latest.png")
+        plot(result["runs"], results / f"{stamp}.png")
+        shutil.copy(results / f"{stamp}.png", results / "latest.png")
     else:  # a stale plot next to a new JSON would contradict it
-        (RESULTS / "latest.png").unlink(missing_ok=True)
+        (results / "latest.png").unlink(missing_ok=True)
     return target
+
+
+def cpu_table(runs: list[dict[str, Any]]) -> str:
+    """CPU milliseconds per accepted message, by component, for each shard count."""
+    measured = [r for r in runs if "cpu_ms_per_message" in r]
+    if not measured:
+        return "CPU per message: not measured"
+    lines = ["CPU ms per accepted message (during the load):"]
+    for run in measured:
+        parts = [f"{name} {ms:.2f}" for name, ms in _grouped(run["cpu_ms_per_message"]).items()]
+        lines.append(f"  shards={run['shards']}: " + ", ".join(parts))
+    return "\n".join(lines)
+
+
+def _grouped(per_message: dict[str, float]) -> dict[str, float]:
+    """The CoreApps summed into one figure (their count varies with the shard count)."""
+    grouped: dict[str, float] = {}
+    for name, ms in per_message.items():
+        key = "coreapps" if name.startswith("coreapp-") else name
+        grouped[key] = round(grouped.get(key, 0.0) + ms, 3)
+    return grouped
+
+
+def knee_line(result: dict[str, Any] | None) -> str:
+    """The knee in one sentence."""
+    if result is None:
+        return "knee: not measured"
+    if "error" in result:
+        return f"knee: {_short(result['error'])}"
+    if result["rate_per_s"] is None:
+        return f"knee: no rate held (steps: {len(result['steps'])}); see knee.steps in the JSON"
+    return (
+        f"knee (shards={result['shards']}): {result['rate_per_s']:.0f} msg/s held {result['held_s']:.0f} s"
+        f" = {result['ratio_to_ceiling']:.2f} × the ceiling ({result['ceiling_per_s']:.0f} req/s);"
+        f" send p99 {result['send_p99_ms']:.0f} ms, webhook lag p99 {result['lag_p99_ms']} ms"
+    )

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import cpu, drain, failover, load, report
+from bench import cpu, drain, failover, knee, load, profile, report
 from bench.stack import prepare, start
 from bench.stats import percentile_by_second, summary_ms
 from wabiz import __version__
@@ -41,6 +41,12 @@ class Params:
     ceiling_s: float
     budget_s: float  # the whole run must end within this (make bench: under 10 minutes)
     failover: bool
+    knee: bool
+    knee_shards: int
+    knee_search: tuple[int, float]  # bracketing steps, seconds each
+    knee_confirm_s: float  # how long the knee must hold
+    profile_s: float
+    results: Path
 
 
 class Budget:
@@ -48,6 +54,7 @@ class Budget:
 
     RUN_OVERHEAD = 40.0  # start, settings, ceiling, a short drain, stop: seconds besides the load
     FAILOVER = 70.0  # its bound plus the drain of its messages
+    STEP_OVERHEAD = 8.0  # the drain after each knee step
 
     def __init__(self, total: float) -> None:
         self.total, self.began = total, time.monotonic()
@@ -59,6 +66,12 @@ class Budget:
     def reserve(self, runs: int, duration: float, failover_pending: bool) -> float:
         """Seconds to keep for `runs` more shard counts and, if still to come, the failover."""
         return runs * (self.RUN_OVERHEAD + duration) + (self.FAILOVER if failover_pending else 0.0)
+
+    def knee(self, params: Params) -> float:
+        """Seconds the knee (one confirmation) and the profile need."""
+        steps, seconds = params.knee_search
+        searching = steps * (seconds + self.STEP_OVERHEAD)
+        return self.RUN_OVERHEAD + searching + params.knee_confirm_s + self.STEP_OVERHEAD + params.profile_s
 
     def left(self, reserve: float = 0.0) -> float:
         """Seconds this step may take without eating into `reserve`; negative = over budget."""
@@ -156,6 +169,7 @@ def _measure(stack: Stack, shards: int, params: Params, drain_bound: float) -> d
         "duplicates": sum(network.duplicates.get(i, 0) for i in ids),
         "drain": {"seconds": settled.seconds, "complete": settled.complete, "bound_s": round(drain_bound)},
         "cpu_seconds_load": cpu_load,
+        "cpu_ms_per_message": cpu.per_message_ms(cpu_load, len(ids)),
         "cpu_other_share": round(cpu.other_share(cpu_load), 3),
         "cpu_seconds_drain": cpu.used(before, cpu.snapshot(stack)),
         "token": token,
@@ -190,7 +204,7 @@ def run_one(
     stack = start(shards, work / f"shards-{shards}")
     fo: dict[str, Any] | None = None
     try:
-        reserve = budget.reserve(runs_after, params.duration, params.failover)
+        reserve = budget.reserve(runs_after, params.duration, params.failover) + _knee_reserve(params, budget)
         figures = _measure(stack, shards, params, drain_bound=min(60.0, max(10.0, budget.left(reserve))))
         token = figures.pop("token")
         if params.failover and runs_after == 0:
@@ -203,6 +217,75 @@ def run_one(
         shutil.rmtree(stack.data_dir, ignore_errors=True)  # a stack's database is ~50 MB
     figures["run_seconds"] = round(time.monotonic() - began, 1)
     return figures, fo
+
+
+def _knee_reserve(params: Params, budget: Budget) -> float:
+    return budget.knee(params) if params.knee else 0.0
+
+
+def _saturated_rate(runs: list[dict[str, Any]], shards: int) -> float | None:
+    """The accepted rate the sweep measured at `shards` under the offered load, if it did."""
+    rates = [r["accepted_per_s"] for r in runs if r.get("shards") == shards and "error" not in r]
+    return rates[0] if rates else None
+
+
+def run_knee(params: Params, runs: list[dict[str, Any]], work: Path, budget: Budget) -> dict[str, Any]:
+    """On a fresh stack: the ceiling, the knee, then a profile of every component under load (at
+    the rate the sweep saturated at, so the flame graphs show where a full machine's time goes)."""
+    if budget.left(budget.knee(params)) < 0:
+        say("knee: skipped, it would not fit in the time budget")
+        return {"error": "skipped: time budget"}
+    shards = params.knee_shards
+    saturated = _saturated_rate(runs, shards) or params.rate / 2
+    say(f"knee: starting a stack with {shards} shard(s); searching from {saturated * 0.6:.0f} msg/s")
+    stack = start(shards, work / "knee")
+    try:
+        token = prepare(stack)
+        ceiling = asyncio.run(_ceiling(stack, token, params))
+        found = knee.find(
+            stack, token, saturated * 0.6, ceiling, params.knee_search, params.knee_confirm_s, say
+        )
+        found["shards"] = shards
+        found["profile"] = _profile(stack, token, saturated, params)
+        return found
+    except Exception as exc:
+        say(f"knee: FAILED: {exc!r}")
+        _log_tails(stack)
+        return {"shards": shards, "error": f"{type(exc).__name__}: {exc}"}
+    finally:
+        stack.stop()
+        shutil.rmtree(stack.data_dir, ignore_errors=True)
+
+
+async def _ceiling(stack: Stack, token: str, params: Params) -> float:
+    async with load.session(token, params.in_flight) as client:
+        url = stack.components["webapp"].url + CEILING_PATH
+        return await load.ceiling(client, url, params.ceiling_s, params.in_flight)
+
+
+def _profile(stack: Stack, token: str, rate: float, params: Params) -> dict[str, Any]:
+    """Flame graphs of every component during `profile_s` of load at `rate`, with its CPU."""
+    out = params.results / "profiles"
+    say(f"profile: {rate:.0f} msg/s for {params.profile_s:.0f} s with py-spy attached → {out}")
+    url = stack.components["webapp"].url
+
+    async def loaded() -> tuple[int, dict[str, float]]:
+        async with load.session(token, params.in_flight) as client:
+            before = cpu.snapshot(stack)
+            result = await load.open_loop(
+                client, url, rate, params.profile_s, load.recipients(params.recipients), params.in_flight
+            )
+            return len(result.accepted), cpu.used(before, cpu.snapshot(stack))
+
+    with profile.recording(stack, params.profile_s, out) as svgs:
+        accepted, spent = asyncio.run(loaded())
+    return {
+        "rate_per_s": round(rate, 1),
+        "seconds": params.profile_s,
+        "directory": str(out),
+        "svg": svgs,
+        "cpu_ms_per_message": cpu.per_message_ms(spent, accepted),
+    }
 
 
 def parse(argv: list[str] | None) -> Params:
@@ -218,6 +301,11 @@ def parse(argv: list[str] | None) -> Params:
         "--budget", type=float, default=570, help="seconds the whole run may take (default 570)"
     )
     parser.add_argument("--no-failover", action="store_true", help="skip the kill -9 measurement")
+    parser.add_argument("--no-knee", action="store_true", help="skip the knee search and the profile")
+    parser.add_argument("--knee-shards", type=int, default=1, help="shards of the knee's stack (default 1)")
+    parser.add_argument(
+        "--results", type=Path, default=report.RESULTS, help="where results go (default bench/results)"
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: shards 1, 3 s of load")
     args = parser.parse_args(argv)
     shards = [1] if args.quick else sorted({int(n) for n in args.shards.split(",")})
@@ -230,6 +318,12 @@ def parse(argv: list[str] | None) -> Params:
         ceiling_s=2.0 if args.quick else 3.0,
         budget_s=args.budget,
         failover=not args.no_failover,
+        knee=not args.no_knee,
+        knee_shards=args.knee_shards,
+        knee_search=(2, 2.0) if args.quick else (3, 8.0),
+        knee_confirm_s=3.0 if args.quick else 60.0,
+        profile_s=2.0 if args.quick else 10.0,
+        results=args.results,
     )
 
 
@@ -241,7 +335,10 @@ def _all_runs(
     fo: dict[str, Any] | None = None
     for index, shards in enumerate(params.shards):
         runs_after = len(params.shards) - index - 1
-        if budget.left(budget.reserve(runs_after + 1, params.duration, params.failover)) < 0:
+        reserve = budget.reserve(runs_after + 1, params.duration, params.failover) + _knee_reserve(
+            params, budget
+        )
+        if budget.left(reserve) < 0:
             say(f"shards={shards}: skipped, it would not fit in the {params.budget_s:.0f} s budget")
             runs.append({"shards": shards, "error": "skipped: time budget"})
             continue
@@ -267,6 +364,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="wabiz-bench-"))
     try:
         runs, fo = _all_runs(params, work, budget)
+        knee_result = run_knee(params, runs, work, budget) if params.knee else None
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(work)
@@ -274,16 +372,22 @@ def main(argv: list[str] | None = None) -> int:
         "when": stamp,
         "wabiz": __version__,
         "machine": report.machine(),
-        "parameters": asdict(params) | {"ceiling_path": CEILING_PATH},
+        "parameters": asdict(params) | {"ceiling_path": CEILING_PATH, "results": str(params.results)},
         "runs": runs,
         "failover": fo,
+        "knee": knee_result,
         "bench_seconds": round(budget.elapsed(), 1),
     }
-    path = report.write(result, stamp)
+    path = report.write(result, stamp, params.results)
     print(report.table(runs))
+    print(report.cpu_table(runs))
     print(report.failover_line(fo))
-    say(f"results: {path} and bench/results/latest.{{json,png}} ({result['bench_seconds']} s in all)")
-    return 0 if all("error" not in r for r in runs) else 1
+    print(report.knee_line(knee_result))
+    say(f"results: {path} and {params.results}/latest.{{json,png}} ({result['bench_seconds']} s in all)")
+    knee_failed = (
+        knee_result is not None and "error" in knee_result and not knee_result["error"].startswith("skipped")
+    )
+    return 0 if all("error" not in r for r in runs) and not knee_failed else 1
 
 
 if __name__ == "__main__":

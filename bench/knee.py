@@ -1,0 +1,152 @@
+"""The knee: the highest offered rate the stack sustains, found on one stack after the sweep.
+
+Sustained means, for a run at a fixed offered rate: every send accepted, send p99 ≤ 100 ms, every
+accepted message's `delivered` callback in by the end of a short drain, and a webhook lag that
+does not grow (the last third of the run's p99 lag at most twice the first third's, plus
+250 ms). A few short steps bracket the rate (up by 30 % after a pass, halfway back after a
+failure), then the best passing rate must hold for a whole minute; if it does not, 15 % less is
+tried once more. What each step measured is kept, so a reader sees how the knee was found.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from bench import drain, load
+from bench.stats import percentile
+from wabiz.local.stack import Stack
+
+SEND_P99_BOUND_S = 0.1
+LAG_GROWTH_FACTOR, LAG_GROWTH_SLACK_S = 2.0, 0.25
+SEARCH_UP, CONFIRM_BACKOFF = 1.3, 0.85
+
+
+@dataclass(frozen=True)
+class Step:
+    rate: float
+    seconds: float
+    sent: int
+    accepted: int
+    send_p99_ms: float
+    lag_p99_ms: float | None
+    lag_bounded: bool
+    drained: bool
+
+    @property
+    def sustained(self) -> bool:
+        return (
+            self.accepted == self.sent
+            and self.send_p99_ms <= SEND_P99_BOUND_S * 1000
+            and self.lag_bounded
+            and self.drained
+        )
+
+
+def lag_bounded(points: list[tuple[float, float]], seconds: float) -> bool:
+    """(seconds since the run began, lag) of every delivered message: True when the lag of the
+    last third is no worse than twice that of the first third, plus a little slack."""
+    first = [lag for at, lag in points if at < seconds / 3]
+    last = [lag for at, lag in points if at >= seconds * 2 / 3]
+    if not first or not last:
+        return False
+    return percentile(last, 99) <= LAG_GROWTH_FACTOR * percentile(first, 99) + LAG_GROWTH_SLACK_S
+
+
+def next_rate(rate: float, passed: bool, best: float | None, worst: float | None) -> float:
+    """The next rate to try: higher after a pass (never reaching a rate that failed), halfway to
+    the best pass after a failure (half the rate when nothing passed yet)."""
+    if passed:
+        up = rate * SEARCH_UP
+        return up if worst is None else min(up, (rate + worst) / 2)
+    return rate / 2 if best is None else (best + rate) / 2
+
+
+async def _step(stack: Stack, token: str, rate: float, seconds: float, drain_s: float) -> Step:
+    url = stack.components["webapp"].url
+    async with load.session(token, 256) as client:
+        result = await load.open_loop(client, url, rate, seconds, load.recipients(5000), 256)
+    accepted = result.accepted
+    log = drain.CallbackLog(since=min(accepted.values(), default=0.0) - 1)
+    settled = await asyncio.to_thread(
+        drain.wait_delivered, log, stack.components["webhook_receiver"].url, set(accepted), drain_s
+    )
+    start = min(accepted.values(), default=0.0)
+    points = [(at - start, log.delivered[i] - at) for i, at in accepted.items() if i in log.delivered]
+    lags = [lag for _, lag in points]
+    return Step(
+        rate=round(rate, 1),
+        seconds=seconds,
+        sent=len(result.samples),
+        accepted=len(accepted),
+        send_p99_ms=round(percentile([s.latency for s in result.samples], 99) * 1000, 1),
+        lag_p99_ms=round(percentile(lags, 99) * 1000, 1) if lags else None,
+        lag_bounded=lag_bounded(points, seconds),
+        drained=settled.complete,
+    )
+
+
+def find(
+    stack: Stack,
+    token: str,
+    start_rate: float,
+    ceiling: float,
+    search: tuple[int, float],
+    confirm_s: float,
+    say: Callable[[str], None],
+) -> dict[str, Any]:
+    """Bracket with `search` = (steps, seconds each), then confirm for `confirm_s`: the knee."""
+    steps: list[Step] = []
+    rate, best, worst = start_rate, None, None
+    for _ in range(search[0]):
+        step = asyncio.run(_step(stack, token, rate, search[1], drain_s=10))
+        steps.append(step)
+        say(f"knee: {rate:.0f} msg/s for {search[1]:.0f} s → {_verdict(step)}")
+        if step.sustained:
+            best = rate if best is None else max(best, rate)
+        else:
+            worst = rate if worst is None else min(worst, rate)
+        rate = next_rate(rate, step.sustained, best, worst)
+    confirmed = None
+    for candidate in (best, None if best is None else best * CONFIRM_BACKOFF):
+        if candidate is None:
+            break
+        step = asyncio.run(_step(stack, token, candidate, confirm_s, drain_s=15))
+        steps.append(step)
+        say(f"knee: confirming {candidate:.0f} msg/s for {confirm_s:.0f} s → {_verdict(step)}")
+        if step.sustained:
+            confirmed = step
+            break
+    return summary(confirmed, ceiling, steps)
+
+
+def summary(confirmed: Step | None, ceiling: float, steps: list[Step]) -> dict[str, Any]:
+    """The `knee` of latest.json: the confirmed rate and its figures, and every step tried."""
+    tried = [asdict(s) | {"sustained": s.sustained} for s in steps]
+    if confirmed is None:
+        return {
+            "rate_per_s": None,
+            "ratio_to_ceiling": None,
+            "send_p99_ms": None,
+            "lag_p99_ms": None,
+            "steps": tried,
+        }
+    return {
+        "rate_per_s": confirmed.rate,
+        "ratio_to_ceiling": round(confirmed.rate / ceiling, 3) if ceiling else None,
+        "send_p99_ms": confirmed.send_p99_ms,
+        "lag_p99_ms": confirmed.lag_p99_ms,
+        "held_s": confirmed.seconds,
+        "ceiling_per_s": round(ceiling, 1),
+        "steps": tried,
+    }
+
+
+def _verdict(step: Step) -> str:
+    held = "sustained" if step.sustained else "not sustained"
+    return (
+        f"{held} (accepted {step.accepted}/{step.sent}, send p99 {step.send_p99_ms:.0f} ms, "
+        f"lag p99 {step.lag_p99_ms} ms, lag bounded {step.lag_bounded}, drained {step.drained})"
+    )

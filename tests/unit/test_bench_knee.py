@@ -1,0 +1,42 @@
+"""The knee's rules: what counts as sustained, and how the search moves."""
+
+from __future__ import annotations
+
+from bench.knee import Step, lag_bounded, next_rate
+
+
+def step(**changes: object) -> Step:
+    base = {
+        "rate": 400.0,
+        "seconds": 60.0,
+        "sent": 100,
+        "accepted": 100,
+        "send_p99_ms": 80.0,
+        "lag_p99_ms": 300.0,
+        "lag_bounded": True,
+        "drained": True,
+    }
+    return Step(**(base | changes))  # type: ignore[arg-type]
+
+
+def test_sustained_needs_every_send_accepted_fast_and_every_callback_in_with_a_steady_lag() -> None:
+    assert step().sustained
+    assert not step(accepted=99).sustained
+    assert not step(send_p99_ms=101.0).sustained
+    assert not step(lag_bounded=False).sustained
+    assert not step(drained=False).sustained
+
+
+def test_a_lag_that_keeps_growing_is_not_bounded() -> None:
+    steady = [(t / 10, 0.2 + (t % 3) * 0.01) for t in range(600)]
+    growing = [(t / 10, 0.2 + t / 100) for t in range(600)]
+    assert lag_bounded(steady, 60)
+    assert not lag_bounded(growing, 60)
+    assert not lag_bounded([(1.0, 0.1)], 60), "nothing delivered late in the run: not shown bounded"
+
+
+def test_the_search_goes_up_after_a_pass_and_halfway_back_after_a_failure() -> None:
+    assert next_rate(100, passed=True, best=100, worst=None) == 130
+    assert next_rate(100, passed=True, best=100, worst=120) == 110, "never up to a rate that failed"
+    assert next_rate(200, passed=False, best=None, worst=200) == 100
+    assert next_rate(200, passed=False, best=100, worst=200) == 150
