@@ -5,7 +5,9 @@ accepted message's `delivered` callback in by the end of a short drain, and a we
 does not grow (the last third of the run's p99 lag at most twice the first third's, plus
 250 ms). A few short steps bracket the rate (up by 30 % after a pass, halfway back after a
 failure), then the best passing rate must hold for a whole minute; if it does not, 15 % less is
-tried once more. What each step measured is kept, so a reader sees how the knee was found.
+tried once more. The stack is warmed up first (its first second is slow: connections, pools,
+prepared statements) and left to settle between steps (the last statuses and callbacks of the
+previous step). What each step measured is kept, so a reader sees how the knee was found.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from wabiz.local.stack import Stack
 SEND_P99_BOUND_S = 0.1
 LAG_GROWTH_FACTOR, LAG_GROWTH_SLACK_S = 2.0, 0.25
 SEARCH_UP, CONFIRM_BACKOFF = 1.3, 0.85
+WARMUP_S = 3.0  # connections, pools and prepared statements: the first second of a stack is slow
+SETTLE_S = 3.0  # the previous step's statuses and callbacks finish before the next step starts
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,7 @@ def next_rate(rate: float, passed: bool, best: float | None, worst: float | None
 
 
 async def _step(stack: Stack, token: str, rate: float, seconds: float, drain_s: float) -> Step:
+    await asyncio.sleep(SETTLE_S)
     url = stack.components["webapp"].url
     async with load.session(token, 256) as client:
         result = await load.open_loop(client, url, rate, seconds, load.recipients(5000), 256)
@@ -100,6 +105,8 @@ def find(
     """Bracket with `search` = (steps, seconds each), then confirm for `confirm_s`: the knee."""
     steps: list[Step] = []
     rate, best, worst = start_rate, None, None
+    warmup = asyncio.run(_step(stack, token, start_rate / 2, WARMUP_S, drain_s=10))
+    say(f"knee: warm-up at {start_rate / 2:.0f} msg/s for {WARMUP_S:.0f} s (not counted): {_verdict(warmup)}")
     for _ in range(search[0]):
         step = asyncio.run(_step(stack, token, rate, search[1], drain_s=10))
         steps.append(step)

@@ -28,6 +28,7 @@ from wabiz.local.stack import Stack
 # An unknown path: routing plus the error envelope, no auth, no database, no serialising of a
 # big document (which `/openapi.json` would add): the cheapest answer the WebApp gives.
 CEILING_PATH = "/bench/ceiling-probe"
+KNEE_START = 0.5  # × the rate the sweep saturated at: where the knee search begins
 OTHER_CPU_WARNING = 0.1  # share of the machine's CPU used by processes not ours during the load
 
 
@@ -54,7 +55,7 @@ class Budget:
 
     RUN_OVERHEAD = 40.0  # start, settings, ceiling, a short drain, stop: seconds besides the load
     FAILOVER = 70.0  # its bound plus the drain of its messages
-    STEP_OVERHEAD = 8.0  # the drain after each knee step
+    STEP_OVERHEAD = 12.0  # the settling pause and the drain of each knee step
 
     def __init__(self, total: float) -> None:
         self.total, self.began = total, time.monotonic()
@@ -237,13 +238,13 @@ def run_knee(params: Params, runs: list[dict[str, Any]], work: Path, budget: Bud
         return {"error": "skipped: time budget"}
     shards = params.knee_shards
     saturated = _saturated_rate(runs, shards) or params.rate / 2
-    say(f"knee: starting a stack with {shards} shard(s); searching from {saturated * 0.6:.0f} msg/s")
+    say(f"knee: starting a stack with {shards} shard(s); searching from {saturated * KNEE_START:.0f} msg/s")
     stack = start(shards, work / "knee")
     try:
         token = prepare(stack)
         ceiling = asyncio.run(_ceiling(stack, token, params))
         found = knee.find(
-            stack, token, saturated * 0.6, ceiling, params.knee_search, params.knee_confirm_s, say
+            stack, token, saturated * KNEE_START, ceiling, params.knee_search, params.knee_confirm_s, say
         )
         found["shards"] = shards
         found["profile"] = _profile(stack, token, saturated, params)
