@@ -4,10 +4,11 @@ Sustained means, for a run at a fixed offered rate: every send accepted, send p9
 accepted message's `delivered` callback in by the end of a short drain, and a webhook lag that
 does not grow (the last third of the run's p99 lag at most twice the first third's, plus
 250 ms). A few short steps bracket the rate (up by 30 % after a pass, halfway back after a
-failure), then the best passing rate must hold for a whole minute; if it does not, 15 % less is
-tried once more. The stack is warmed up first (its first second is slow: connections, pools,
-prepared statements) and left to settle between steps (the last statuses and callbacks of the
-previous step). What each step measured is kept, so a reader sees how the knee was found.
+failure, a third lower while nothing passed), then the best passing rate must hold for a whole
+minute; if it does not, 15 % less is tried once more. The stack is warmed up first (its first
+second is slow: connections, pools, prepared statements) and left to settle between steps (the
+last statuses and callbacks of the previous step). What each step measured is kept, so a reader
+sees how the knee was found.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from wabiz.local.stack import Stack
 
 SEND_P99_BOUND_S = 0.1
 LAG_GROWTH_FACTOR, LAG_GROWTH_SLACK_S = 2.0, 0.25
-SEARCH_UP, CONFIRM_BACKOFF = 1.3, 0.85
+SEARCH_UP, SEARCH_DOWN, CONFIRM_BACKOFF = 1.3, 0.65, 0.85
 WARMUP_S = 3.0  # connections, pools and prepared statements: the first second of a stack is slow
 SETTLE_S = 3.0  # the previous step's statuses and callbacks finish before the next step starts
 
@@ -61,11 +62,11 @@ def lag_bounded(points: list[tuple[float, float]], seconds: float) -> bool:
 
 def next_rate(rate: float, passed: bool, best: float | None, worst: float | None) -> float:
     """The next rate to try: higher after a pass (never reaching a rate that failed), halfway to
-    the best pass after a failure (half the rate when nothing passed yet)."""
+    the best pass after a failure (a third lower when nothing passed yet)."""
     if passed:
         up = rate * SEARCH_UP
         return up if worst is None else min(up, (rate + worst) / 2)
-    return rate / 2 if best is None else (best + rate) / 2
+    return rate * SEARCH_DOWN if best is None else (best + rate) / 2
 
 
 async def _step(stack: Stack, token: str, rate: float, seconds: float, drain_s: float) -> Step:

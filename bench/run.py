@@ -321,7 +321,7 @@ def parse(argv: list[str] | None) -> Params:
         failover=not args.no_failover,
         knee=not args.no_knee,
         knee_shards=args.knee_shards,
-        knee_search=(2, 2.0) if args.quick else (3, 8.0),
+        knee_search=(2, 2.0) if args.quick else (5, 6.0),
         knee_confirm_s=3.0 if args.quick else 60.0,
         profile_s=2.0 if args.quick else 10.0,
         results=args.results,

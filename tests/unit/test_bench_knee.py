@@ -38,5 +38,5 @@ def test_a_lag_that_keeps_growing_is_not_bounded() -> None:
 def test_the_search_goes_up_after_a_pass_and_halfway_back_after_a_failure() -> None:
     assert next_rate(100, passed=True, best=100, worst=None) == 130
     assert next_rate(100, passed=True, best=100, worst=120) == 110, "never up to a rate that failed"
-    assert next_rate(200, passed=False, best=None, worst=200) == 100
+    assert next_rate(200, passed=False, best=None, worst=200) == 130
     assert next_rate(200, passed=False, best=100, worst=200) == 150
