@@ -5,10 +5,10 @@ accepted message's `delivered` callback in by the end of a short drain, and a we
 does not grow (the last third of the run's p99 lag at most twice the first third's, plus
 250 ms). A few short steps bracket the rate (up by 30 % after a pass, halfway back after a
 failure, a third lower while nothing passed), then the best passing rate must hold for a whole
-minute; if it does not, 15 % less is tried once more. The stack is warmed up first (its first
-second is slow: connections, pools, prepared statements) and left to settle between steps (the
-last statuses and callbacks of the previous step). What each step measured is kept, so a reader
-sees how the knee was found.
+minute; if it does not, 15 % less, as often as the time budget allows (three times at most).
+The stack is warmed up first (its first second is slow: connections, pools, prepared
+statements) and left to settle between steps (the last statuses and callbacks of the previous
+step). What each step measured is kept, so a reader sees how the knee was found.
 """
 
 from __future__ import annotations
@@ -101,9 +101,11 @@ def find(
     ceiling: float,
     search: tuple[int, float],
     confirm_s: float,
+    confirms: int,
     say: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Bracket with `search` = (steps, seconds each), then confirm for `confirm_s`: the knee."""
+    """Bracket with `search` = (steps, seconds each), then confirm for `confirm_s`, at most
+    `confirms` times, 15 % lower after each failure: the knee."""
     steps: list[Step] = []
     rate, best, worst = start_rate, None, None
     warmup = asyncio.run(_step(stack, token, start_rate / 2, WARMUP_S, drain_s=10))
@@ -118,9 +120,8 @@ def find(
             worst = rate if worst is None else min(worst, rate)
         rate = next_rate(rate, step.sustained, best, worst)
     confirmed = None
-    for candidate in (best, None if best is None else best * CONFIRM_BACKOFF):
-        if candidate is None:
-            break
+    candidates = [] if best is None else [best * CONFIRM_BACKOFF**n for n in range(confirms)]
+    for candidate in candidates:
         step = asyncio.run(_step(stack, token, candidate, confirm_s, drain_s=15))
         steps.append(step)
         say(f"knee: confirming {candidate:.0f} msg/s for {confirm_s:.0f} s → {_verdict(step)}")

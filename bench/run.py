@@ -29,6 +29,7 @@ from wabiz.local.stack import Stack
 # big document (which `/openapi.json` would add): the cheapest answer the WebApp gives.
 CEILING_PATH = "/bench/ceiling-probe"
 KNEE_START = 0.5  # × the rate the sweep saturated at: where the knee search begins
+MAX_CONFIRMS = 3  # a knee that does not hold for a minute is tried 15 % lower, at most this often
 OTHER_CPU_WARNING = 0.1  # share of the machine's CPU used by processes not ours during the load
 
 
@@ -243,8 +244,18 @@ def run_knee(params: Params, runs: list[dict[str, Any]], work: Path, budget: Bud
     try:
         token = prepare(stack)
         ceiling = asyncio.run(_ceiling(stack, token, params))
+        confirm = params.knee_confirm_s + Budget.STEP_OVERHEAD
+        spare = budget.left(budget.knee(params))  # beyond the search, one confirmation, the profile
+        confirms = max(1, min(MAX_CONFIRMS, 1 + int(spare // confirm)))
         found = knee.find(
-            stack, token, saturated * KNEE_START, ceiling, params.knee_search, params.knee_confirm_s, say
+            stack,
+            token,
+            saturated * KNEE_START,
+            ceiling,
+            params.knee_search,
+            params.knee_confirm_s,
+            confirms,
+            say,
         )
         found["shards"] = shards
         found["profile"] = _profile(stack, token, saturated, params)
