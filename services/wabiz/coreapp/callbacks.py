@@ -79,7 +79,7 @@ def body_of(group: Sequence[Pending]) -> dict[str, Any]:
 
 class DatabaseQueue:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+        self._sessions = sessions  # one statement per call: the node passes autocommit sessions
         # Delivered rows are deleted together, a few times a second: the callbacks stay "in
         # flight" meanwhile, so no round posts them again, and a node posting a trickle of
         # callbacks does not commit once per POST.

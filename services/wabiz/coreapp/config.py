@@ -41,7 +41,7 @@ class CoreAppConfig(CommonConfig):
     settings_poll_interval: float = Field(1.0, gt=0)
     # A safety net only: callbacks queued on any node wake their shard's owner through
     # PostgreSQL (`coreapp/presence.py`), and a retry wakes the loop when it falls due.
-    callback_poll_interval: float = Field(1.0, gt=0)
+    callback_poll_interval: float = Field(5.0, gt=0)
 
     def named_secrets(self) -> dict[str, SecretStr | None]:
         return super().named_secrets() | {

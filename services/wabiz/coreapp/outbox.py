@@ -49,6 +49,7 @@ class Outbox:
         owns: Callable[[int], bool],
         concurrency: int,
     ) -> None:
+        # Every database call here is one statement: the node passes autocommit sessions.
         self._sessions, self._send, self._on_failed, self._owns = sessions, send, on_failed, owns
         # Batches form while the previous one is in the database: no timer delays a lone send, and
         # under load one statement carries what arrived meanwhile. One at a time, so messages are

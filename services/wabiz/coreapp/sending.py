@@ -40,6 +40,7 @@ class Sending:
         self,
         config: CoreAppConfig,
         sessions: async_sessionmaker[AsyncSession],
+        statements: async_sessionmaker[AsyncSession],
         gateway: Gateway,
         media: MediaBridge,
         registration: Registration,
@@ -52,7 +53,7 @@ class Sending:
         self._link_media = link_media
         self._registration, self._leases, self._settings = registration, leases, settings
         self._callbacks = callbacks
-        self.outbox = Outbox(sessions, self._send, self._failed, leases.owns, config.send_concurrency)
+        self.outbox = Outbox(statements, self._send, self._failed, leases.owns, config.send_concurrency)
 
     async def accept(self, message: dict[str, Any]) -> str:
         """Queue a message the WebApp validated; its id. Refused when this node does not hold the

@@ -17,7 +17,7 @@ SYNCED = (settings.APPLICATION, settings.WEBHOOKS_CA)
 
 class SettingsCache:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
-        self._sessions = sessions
+        self._sessions = sessions  # one read: the node passes autocommit sessions
         self.version = -1
         self.current = ApplicationSettings()
         self._ca_version = -1

@@ -19,7 +19,10 @@ def make_engine(url: str, pool_size: int = 10) -> AsyncEngine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No ping before every checkout: it was a round trip in front of every transaction. A
+        # connection found dead (the server restarted or failed over) fails its one statement, and
+        # SQLAlchemy then replaces every connection of the pool opened before that moment.
+        pool_pre_ping=False,
         pool_recycle=1800,
         connect_args=CONNECT_ARGS,
         # jsonb columns (callback payloads, message bodies) are read on the hot path: orjson
@@ -35,6 +38,14 @@ def libpq_url(url: str) -> str:
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def make_statement_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for work that is a single statement, on the same pool, in autocommit: the
+    statement is its own transaction, so no BEGIN before it and no COMMIT or ROLLBACK after it
+    (two of the three round trips of a small read or batch write on the hot path). Work of two
+    statements or more that must stand or fall together uses `make_sessionmaker`."""
+    return async_sessionmaker(engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False)
 
 
 @asynccontextmanager
