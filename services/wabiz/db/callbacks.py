@@ -26,20 +26,21 @@ class QueuedCallback:
 
 
 async def enqueue(session: AsyncSession, items: Sequence[tuple[int, dict[str, Any]]]) -> None:
-    """Queue (shard, payload) pairs, in one statement, and tell the shards' owners: a notification
+    """Queue (shard, payload) pairs and tell the shards' owners, in one statement: a notification
     per shard on `CALLBACKS_CHANNEL`, sent when (and only if) the transaction commits."""
-    shards = [i[0] for i in items]
     await session.execute(
         text(
-            "INSERT INTO callbacks (shard, payload)"
+            "WITH queued AS (INSERT INTO callbacks (shard, payload)"
             " SELECT shard, CAST(payload AS jsonb)"
             " FROM unnest(CAST(:shards AS int[]), CAST(:payloads AS text[])) AS c(shard, payload)"
+            " RETURNING shard)"
+            " SELECT pg_notify(:channel, CAST(shard AS text)) FROM (SELECT DISTINCT shard FROM queued) AS s"
         ),
-        {"shards": shards, "payloads": [orjson.dumps(i[1]).decode() for i in items]},
-    )
-    await session.execute(
-        text("SELECT pg_notify(:channel, CAST(shard AS text)) FROM unnest(CAST(:shards AS int[])) AS shard"),
-        {"channel": CALLBACKS_CHANNEL, "shards": sorted(set(shards))},
+        {
+            "shards": [i[0] for i in items],
+            "payloads": [orjson.dumps(i[1]).decode() for i in items],
+            "channel": CALLBACKS_CHANNEL,
+        },
     )
 
 

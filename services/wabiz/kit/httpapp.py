@@ -7,7 +7,10 @@ validation as 1008/1009/1010/1025 naming the field, unknown routes as 1006, data
 
 from __future__ import annotations
 
+import gc
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -143,12 +146,29 @@ async def json_body(request: Request, limit: int = 1024 * 1024) -> Any:
         raise InvalidRequest(f"malformed JSON: {exc}") from None
 
 
+def freeze_after_startup(app: FastAPI) -> None:
+    """Once the app has started, move every object alive to the collector's permanent generation.
+    Modules, routes, models and pools live as long as the process, yet each full collection
+    walked them all: about 135 ms on the bench machine, a stall of every request in flight that
+    showed as send p99 spikes of 200-400 ms under a steady load."""
+    started = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(served: Any) -> AsyncIterator[None]:
+        async with started(served):  # our apps keep their state on `app.state`, not in the lifespan's
+            gc.freeze()
+            yield
+
+    app.router.lifespan_context = lifespan
+
+
 def serve(
     app: FastAPI, host: str, port: int, log_level: str = "info", limits: ServerLimits | None = None
 ) -> None:
     """Run one app with the fast event loop and HTTP parser, within the header size and time limits
     of `kit.serving`; SIGTERM/SIGINT stop it cleanly."""
     limits = limits or ServerLimits()
+    freeze_after_startup(app)
     uvicorn.run(
         app,
         host=host,
