@@ -29,7 +29,7 @@ from wabiz.local.stack import Stack
 # big document (which `/openapi.json` would add): the cheapest answer the WebApp gives.
 CEILING_PATH = "/bench/ceiling-probe"
 KNEE_START = 0.5  # × the rate the sweep saturated at: where the knee search begins
-MAX_CONFIRMS = 3  # a knee that does not hold for a minute is tried 15 % lower, at most this often
+MAX_CONFIRMS = 3  # a minute that does not hold is tried lower (`knee.next_confirmation`), this often at most
 OTHER_CPU_WARNING = 0.1  # share of the machine's CPU used by processes not ours during the load
 
 

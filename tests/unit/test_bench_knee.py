@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.knee import Step, lag_bounded, next_rate
+from bench.knee import Step, lag_bounded, next_confirmation, next_rate
 
 
 def step(**changes: object) -> Step:
@@ -23,6 +23,8 @@ def test_sustained_needs_every_send_accepted_fast_and_every_callback_in_with_a_s
     assert step().sustained
     assert not step(accepted=99).sustained
     assert not step(send_p99_ms=101.0).sustained
+    assert not step(lag_p99_ms=1001.0).sustained, "at the knee callbacks keep pace: lag p99 ≤ 1 s"
+    assert not step(lag_p99_ms=None).sustained
     assert not step(lag_bounded=False).sustained
     assert not step(drained=False).sustained
 
@@ -40,3 +42,11 @@ def test_the_search_goes_up_after_a_pass_and_halfway_back_after_a_failure() -> N
     assert next_rate(100, passed=True, best=100, worst=120) == 110, "never up to a rate that failed"
     assert next_rate(200, passed=False, best=None, worst=200) == 130
     assert next_rate(200, passed=False, best=100, worst=200) == 150
+
+
+def test_a_minute_that_did_not_hold_is_tried_lower_as_far_as_it_overshot() -> None:
+    assert next_confirmation(step(rate=400.0, send_p99_ms=110.0)) == 340, "a near miss: 15 % lower"
+    assert next_confirmation(step(rate=400.0, send_p99_ms=160.0)) == 250, "p99 1.6 × its bound: 1/1.6"
+    assert next_confirmation(step(rate=400.0, send_p99_ms=900.0)) == 200, "never below half"
+    assert next_confirmation(step(rate=400.0, send_p99_ms=50.0, lag_p99_ms=2000.0)) == 200
+    assert next_confirmation(step(rate=400.0, send_p99_ms=50.0, lag_bounded=False)) == 340
