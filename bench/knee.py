@@ -4,10 +4,10 @@ Sustained means, for a run at a fixed offered rate: every send accepted, send p9
 accepted message's `delivered` callback in by the end of a short drain, a webhook lag p99 ≤ 1 s
 that does not grow (the last third of the run's p99 lag at most twice the first third's, plus
 250 ms). A few short steps bracket the rate (up by 30 % after a pass, halfway back after a
-failure, a third lower while nothing passed), then the best passing rate must hold for a whole
-minute, starting 15 % below the best step (a minute is harder than 6 s); if it does not hold,
-15 % less or lower still as far as its p99 overshot (down to half), as often as the time budget
-allows (three times at most).
+failure, a third lower while nothing passed), then minutes decide: the first at 70 % of the best
+short step (a minute is harder than 6 s), then halfway between the highest minute that held and
+the lowest that did not (or the best short step), or, while none held, lower as far as the failed
+minute's p99 overshot (`next_minute`), as often as the time budget allows (three at most).
 The stack is warmed up first (its first second is slow: connections, pools, prepared
 statements) and left to settle between steps (the last statuses and callbacks of the previous
 step). What each step measured is kept, so a reader sees how the knee was found.
@@ -29,6 +29,10 @@ LAG_P99_BOUND_S = 1.0  # at the knee, callbacks keep pace: the issue's bound on 
 LAG_GROWTH_FACTOR, LAG_GROWTH_SLACK_S = 2.0, 0.25
 SEARCH_UP, SEARCH_DOWN = 1.3, 0.65
 CONFIRM_BACKOFF, CONFIRM_BACKOFF_MOST = 0.85, 0.5
+# In the runs of 2 December no best short step held a minute, nor did 85 % of one (315-489 msg/s,
+# send p99 126-269 ms), while 300 msg/s held three minutes in a row on the same machine.
+FIRST_MINUTE = 0.7
+REFINE_UNTIL = 1.1  # minutes stop once the rate that held is within 10 % of one that did not
 WARMUP_S = 3.0  # connections, pools and prepared statements: the first second of a stack is slow
 SETTLE_S = 3.0  # the previous step's statuses and callbacks finish before the next step starts
 
@@ -78,6 +82,21 @@ def next_confirmation(failed: Step) -> float:
     return failed.rate * max(CONFIRM_BACKOFF_MOST, factor)
 
 
+def next_minute(minutes: list[Step], best_short: float) -> float | None:
+    """The rate of the next minute after `minutes` (in the order run), or None when the knee is
+    pinned: halfway between the highest minute that held and the lowest above it that did not
+    (or the best short step), until they are within `REFINE_UNTIL`; while none held, lower than
+    the lowest failure (`next_confirmation`)."""
+    held = [m.rate for m in minutes if m.sustained]
+    failed = [m for m in minutes if not m.sustained]
+    if not held:
+        return next_confirmation(min(failed, key=lambda m: m.rate))
+    floor = max(held)
+    above = [m.rate for m in failed if m.rate > floor]
+    ceiling = min(above) if above else best_short
+    return None if ceiling <= floor * REFINE_UNTIL else (floor + ceiling) / 2
+
+
 def next_rate(rate: float, passed: bool, best: float | None, worst: float | None) -> float:
     """The next rate to try: higher after a pass (never reaching a rate that failed), halfway to
     the best pass after a failure (a third lower when nothing passed yet)."""
@@ -122,8 +141,8 @@ def find(
     confirms: int,
     say: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Bracket with `search` = (steps, seconds each), then confirm for `confirm_s`, at most
-    `confirms` times, lower after each failure (`next_confirmation`): the knee."""
+    """Bracket with `search` = (steps, seconds each), then run minutes of `confirm_s`, at most
+    `confirms` of them (`next_minute`): the knee is the highest that held."""
     steps: list[Step] = []
     rate, best, worst = start_rate, None, None
     warmup = asyncio.run(_step(stack, token, start_rate / 2, WARMUP_S, drain_s=10))
@@ -137,18 +156,16 @@ def find(
         else:
             worst = rate if worst is None else min(worst, rate)
         rate = next_rate(rate, step.sustained, best, worst)
-    # The minute starts 15 % below the best short step: in every run of 2 December the best 6-s
-    # rate failed its minute (send p99 126-174 ms), so trying it first only spent the budget.
-    confirmed, candidate = None, None if best is None else best * CONFIRM_BACKOFF
-    for _ in range(confirms if candidate is not None else 0):
-        assert candidate is not None
+    minutes: list[Step] = []
+    candidate = None if best is None else best * FIRST_MINUTE
+    while best is not None and candidate is not None and len(minutes) < confirms:
         step = asyncio.run(_step(stack, token, candidate, confirm_s, drain_s=15))
-        steps.append(step)
-        say(f"knee: confirming {candidate:.0f} msg/s for {confirm_s:.0f} s → {_verdict(step)}")
-        if step.sustained:
-            confirmed = step
-            break
-        candidate = next_confirmation(step)
+        minutes.append(step)
+        say(f"knee: {candidate:.0f} msg/s for {confirm_s:.0f} s → {_verdict(step)}")
+        candidate = next_minute(minutes, best)
+    held = [m for m in minutes if m.sustained]
+    confirmed = max(held, key=lambda m: m.rate) if held else None
+    steps.extend(minutes)
     return summary(confirmed, ceiling, steps)
 
 

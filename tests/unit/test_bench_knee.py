@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bench.knee import Step, lag_bounded, next_confirmation, next_rate
+from bench.knee import Step, lag_bounded, next_confirmation, next_minute, next_rate
 
 
 def step(**changes: object) -> Step:
@@ -50,3 +50,16 @@ def test_a_minute_that_did_not_hold_is_tried_lower_as_far_as_it_overshot() -> No
     assert next_confirmation(step(rate=400.0, send_p99_ms=900.0)) == 200, "never below half"
     assert next_confirmation(step(rate=400.0, send_p99_ms=50.0, lag_p99_ms=2000.0)) == 200
     assert next_confirmation(step(rate=400.0, send_p99_ms=50.0, lag_bounded=False)) == 340
+
+
+def test_minutes_close_in_on_the_knee_between_what_held_and_what_did_not() -> None:
+    held, failed = step(rate=300.0), step(rate=400.0, send_p99_ms=130.0)
+    assert next_minute([held], best_short=500.0) == 400, "halfway up to the best short step"
+    assert next_minute([held, failed], best_short=500.0) == 350, "halfway up to the lowest failure"
+    assert next_minute([failed, held], best_short=500.0) == 350, "whatever the order they ran in"
+    assert next_minute([held, step(rate=320.0, send_p99_ms=130.0)], best_short=500.0) is None, (
+        "within 10 %: the knee is pinned"
+    )
+    assert next_minute([failed], best_short=500.0) == next_confirmation(failed), "none held: lower"
+    lowest = step(rate=250.0, send_p99_ms=110.0)
+    assert next_minute([failed, lowest], best_short=500.0) == next_confirmation(lowest)
