@@ -180,12 +180,18 @@ class Deliverer:
         self._memory_in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.wake = asyncio.Event()
+        self._halted = False
         self._throttle = Throttle(log)
         self.delivered = 0
         self.failures = 0
 
+    def halt(self) -> None:
+        """End `run` after the round in progress (a shutdown): no new round starts."""
+        self._halted = True
+        self.wake.set()
+
     async def run(self, poll_interval: float) -> None:
-        while True:
+        while not self._halted:
             try:
                 await self.tick()
             except Exception:  # the loop must survive a database blip; the rows are still there

@@ -42,6 +42,29 @@ PRESENCE_WAIT_S = 5.0  # at start, for the presence lock before the first heartb
 # The sweep only finds what slipped past the in-memory queue (a record that failed while the
 # database was away); gained shards are swept at once. Every second it was a fifth of an idle node.
 SWEEP_INTERVAL_S = 5.0
+# At shutdown a chore or delivery round already running finishes rather than being cancelled in
+# the middle of a statement (a cancel landing while a pooled connection was being set up left it
+# to the garbage collector); this long at most.
+STOP_WAIT_S = 5.0
+
+
+async def every(
+    interval: Callable[[], float], chore: Callable[[], Awaitable[object]], stop: asyncio.Event
+) -> None:
+    """Run `chore` every `interval()` seconds until `stop` is set; a round already running when it
+    is set finishes first. A failed round (database restarting…) is retried next round."""
+    while not await _set_within(stop, float(interval())):
+        try:
+            await chore()
+        except Exception:
+            log.exception("background chore %s failed", getattr(chore, "__name__", chore))
+
+
+async def _set_within(event: asyncio.Event, seconds: float) -> bool:
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(seconds):
+            await event.wait()
+    return event.is_set()
 
 
 def make_gateway(config: CoreAppConfig, session: aiohttp.ClientSession) -> Gateway:
@@ -123,7 +146,9 @@ class Node:
             self._resume,
             lambda: self.presence.key,
         )
-        self._tasks: list[asyncio.Task[None]] = []
+        self._presence_task: asyncio.Task[None] | None = None
+        self._loops: list[asyncio.Task[None]] = []
+        self._stopping = asyncio.Event()
 
     def metrics(self) -> dict[str, float]:
         return {
@@ -150,21 +175,21 @@ class Node:
     async def start(self) -> None:
         await self.store.ensure_ready()
         await self.settings.refresh()
-        presence = asyncio.create_task(self.presence.run(), name="presence")
+        self._presence_task = asyncio.create_task(self.presence.run(), name="presence")
         with contextlib.suppress(TimeoutError):  # without it the node still starts; expiry only
             async with asyncio.timeout(PRESENCE_WAIT_S):
                 await self.presence.held.wait()
         await self.heartbeat.beat()
-        self._tasks = [
-            presence,
+        stop = self._stopping
+        self._loops = [
             asyncio.create_task(
-                self._every(lambda: self.settings.current.heartbeat_interval, self.heartbeat.beat)
+                every(lambda: self.settings.current.heartbeat_interval, self.heartbeat.beat, stop)
             ),
             asyncio.create_task(
-                self._every(lambda: self.config.settings_poll_interval, self.settings.refresh)
+                every(lambda: self.config.settings_poll_interval, self.settings.refresh, stop)
             ),
             asyncio.create_task(
-                self._every(lambda: SWEEP_INTERVAL_S, lambda: self.outbox.sweep(self.leases.valid_shards()))
+                every(lambda: SWEEP_INTERVAL_S, lambda: self.outbox.sweep(self.leases.valid_shards()), stop)
             ),
             asyncio.create_task(self.deliverer.run(self.config.callback_poll_interval)),
         ]
@@ -178,18 +203,17 @@ class Node:
             self.leases.master,
         )
 
-    async def _every(self, interval: Callable[[], float], chore: Callable[[], Awaitable[object]]) -> None:
-        while True:
-            await asyncio.sleep(float(interval()))
-            try:
-                await chore()
-            except Exception:  # a failed round (database restarting…) is retried next round
-                log.exception("background chore %s failed", getattr(chore, "__name__", chore))
-
     async def stop(self) -> None:
-        for task in self._tasks:
+        """The loops end after the round in progress (`STOP_WAIT_S` at most), then the parts close."""
+        self._stopping.set()
+        self.deliverer.halt()
+        if self._loops:
+            await asyncio.wait(self._loops, timeout=STOP_WAIT_S)
+        # The presence connection is its own, outside the pool: nothing there to finish.
+        tasks = [*self._loops, *([self._presence_task] if self._presence_task else [])]
+        for task in tasks:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await self.deliverer.stop()
         await self.outbox.stop()
         with contextlib.suppress(Exception):
