@@ -42,14 +42,14 @@ async def test_a_statement_session_leaves_the_pooled_connection_transactional(en
 async def test_after_the_server_drops_every_connection_no_statement_fails(
     engine: AsyncEngine, database_url: str
 ) -> None:
-    """A restart or failover: the ping before each checkout replaces the dead connections."""
+    """A restart or failover: the check before each checkout replaces the dead connections."""
     sessions = make_sessionmaker(engine)
     async with sessions() as first, sessions() as second:  # two connections in the pool
         await first.execute(TXID)
         await second.execute(TXID)
     async with await psycopg.AsyncConnection.connect(libpq_url(database_url), autocommit=True) as admin:
         await admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity"
             " WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
     for statements in (make_statement_sessionmaker(engine), sessions, sessions):
