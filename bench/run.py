@@ -21,7 +21,7 @@ from typing import Any
 
 from bench import cpu, drain, failover, knee, load, profile, report
 from bench.stack import prepare, start
-from bench.stats import percentile_by_second, summary_ms
+from bench.stats import kept_up, percentile_by_second, summary_ms
 from wabiz import __version__
 from wabiz.local.stack import Stack
 
@@ -131,6 +131,7 @@ def _figures(
         "accepted_per_s": round(result.accepted_rate, 1),
         "ceiling_per_s": round(ceiling, 1),
         "ratio_to_ceiling": round(result.accepted_rate / ceiling, 3) if ceiling else 0.0,
+        "ratio_is_lower_bound": kept_up(params.rate, result.accepted_rate),
         "send_latency_ms": summary_ms([s.latency for s in result.samples]),
         "latency_from_schedule_ms": summary_ms([s.started + s.latency - s.scheduled for s in result.samples]),
         "delivery_lag_ms": summary_ms(lags),

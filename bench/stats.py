@@ -47,3 +47,14 @@ def percentile_by_second(points: Sequence[tuple[float, float]], q: float) -> lis
     for at, value in points:
         buckets[max(0, int(at))].append(value)
     return [percentile(bucket, q) if bucket else None for bucket in buckets]
+
+
+# An accepted rate this close to the offered one means the stack took everything at the pace it
+# came: the offer, not the stack, set the rate.
+KEPT_UP_SHARE = 0.98
+
+
+def kept_up(offered_per_s: float, accepted_per_s: float) -> bool:
+    """Whether the stack took the whole offer at its pace, so that a ratio to the ceiling computed
+    from the accepted rate is a lower bound, not the stack's limit."""
+    return accepted_per_s >= KEPT_UP_SHARE * offered_per_s

@@ -181,7 +181,7 @@ async def test_concurrency_follows_the_setting(
     worker = deliverer(sessions, hooks, settings(webhook.url), {0})
     await worker.tick()
     assert len(worker._tasks) == 6, "webhooks.max_concurrent_requests defaults to 6"
-    loop = asyncio.create_task(worker.run(poll_interval=0.05))
+    loop = asyncio.create_task(worker.run(poll_interval=0.05, stop=asyncio.Event()))
     await eventually_async(lambda: empty(sessions), what="all delivered")
     loop.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bench.drain import CallbackLog
-from bench.stats import percentile, percentile_by_second, summary_ms
+from bench.stats import kept_up, percentile, percentile_by_second, summary_ms
 
 
 def test_nearest_rank_percentile() -> None:
@@ -71,3 +71,8 @@ def test_percentile_by_second_buckets_by_whole_second() -> None:
     points = [(0.1, 1.0), (0.9, 3.0), (2.5, 7.0)]
     assert percentile_by_second(points, 50) == [1.0, None, 7.0]
     assert percentile_by_second([], 50) == []
+
+
+def test_a_stack_that_took_the_whole_offer_gives_only_a_lower_bound() -> None:
+    assert kept_up(1200, 1195), "the offer set the rate: the stack may take more"
+    assert not kept_up(1200, 1100), "the stack fell behind: its limit"

@@ -41,10 +41,29 @@ async def test_the_delivery_loop_stops_when_cancelled_as_it_is_woken() -> None:
 
     no_database = DatabaseQueue(cast(Sessions, None))  # never asked: this node holds no shard
     worker = Deliverer(no_database, MemoryQueue(), lambda: current, no_sync, set, client)
-    loop = asyncio.create_task(worker.run(poll_interval=60))
+    loop = asyncio.create_task(worker.run(poll_interval=60, stop=asyncio.Event()))
     await asyncio.sleep(0.01)  # the loop is waiting for work
     worker.wake.set()
     loop.cancel()
     done, _ = await asyncio.wait({loop}, timeout=5)
     await client.close()
     assert done and loop.cancelled(), "the loop ended with the cancel"
+
+
+async def test_the_delivery_loop_ends_after_a_stop_without_waiting_for_its_poll() -> None:
+    client = WebhookClient(TargetPolicy(), None)
+    current = validate({"webhooks": {"url": "https://hooks.example.com/"}})
+
+    async def no_sync() -> None:
+        """Nothing is due, so the settings are never synced."""
+
+    no_database = DatabaseQueue(cast(Sessions, None))  # never asked: this node holds no shard
+    worker = Deliverer(no_database, MemoryQueue(), lambda: current, no_sync, set, client)
+    stop = asyncio.Event()
+    loop = asyncio.create_task(worker.run(poll_interval=60, stop=stop))
+    await asyncio.sleep(0.01)  # the loop is waiting for work, for up to a minute
+    stop.set()
+    worker.wake.set()
+    done, _ = await asyncio.wait({loop}, timeout=5)
+    await client.close()
+    assert done and loop.exception() is None, "the loop ended by itself, not cancelled"

@@ -12,7 +12,6 @@ where it may go, is the `WebhookClient`'s.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
 import logging
 import time
@@ -30,6 +29,7 @@ from wabiz.db import callbacks
 from wabiz.kit.appsettings import ApplicationSettings
 from wabiz.kit.batching import InFlightBatcher
 from wabiz.kit.errors import Overloaded
+from wabiz.kit.waiting import set_within
 
 log = logging.getLogger(__name__)
 MAX_MERGED_STATUSES = 50
@@ -180,27 +180,19 @@ class Deliverer:
         self._memory_in_flight: set[int] = set()
         self._tasks: set[asyncio.Task[None]] = set()
         self.wake = asyncio.Event()
-        self._halted = False
         self._throttle = Throttle(log)
         self.delivered = 0
         self.failures = 0
 
-    def halt(self) -> None:
-        """End `run` after the round in progress (a shutdown): no new round starts."""
-        self._halted = True
-        self.wake.set()
-
-    async def run(self, poll_interval: float) -> None:
-        while not self._halted:
+    async def run(self, poll_interval: float, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set; a round in progress finishes first. Whoever sets `stop`
+        sets `wake` too, so a loop waiting for work sees it at once."""
+        while not stop.is_set():
             try:
                 await self.tick()
             except Exception:  # the loop must survive a database blip; the rows are still there
                 log.exception("callback delivery round failed; retrying")
-            # asyncio.timeout, not wait_for: on 3.11 wait_for swallows a cancel that arrives as the
-            # event is set, and the loop would never stop (seen when a delivery ends at shutdown).
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(poll_interval):
-                    await self.wake.wait()
+            await set_within(self.wake, poll_interval)
             self.wake.clear()
 
     async def tick(self) -> None:

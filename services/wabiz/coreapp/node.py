@@ -36,6 +36,7 @@ from wabiz.gateway.cloud import CloudApiGateway
 from wabiz.gateway.sandbox import SandboxGateway
 from wabiz.kit.db import make_engine, make_sessionmaker, make_statement_sessionmaker
 from wabiz.kit.storage import make_store
+from wabiz.kit.waiting import set_within
 
 log = logging.getLogger(__name__)
 PRESENCE_WAIT_S = 5.0  # at start, for the presence lock before the first heartbeat
@@ -53,18 +54,11 @@ async def every(
 ) -> None:
     """Run `chore` every `interval()` seconds until `stop` is set; a round already running when it
     is set finishes first. A failed round (database restarting…) is retried next round."""
-    while not await _set_within(stop, float(interval())):
+    while not await set_within(stop, float(interval())):
         try:
             await chore()
         except Exception:
             log.exception("background chore %s failed", getattr(chore, "__name__", chore))
-
-
-async def _set_within(event: asyncio.Event, seconds: float) -> bool:
-    with contextlib.suppress(TimeoutError):
-        async with asyncio.timeout(seconds):
-            await event.wait()
-    return event.is_set()
 
 
 def make_gateway(config: CoreAppConfig, session: aiohttp.ClientSession) -> Gateway:
@@ -191,7 +185,7 @@ class Node:
             asyncio.create_task(
                 every(lambda: SWEEP_INTERVAL_S, lambda: self.outbox.sweep(self.leases.valid_shards()), stop)
             ),
-            asyncio.create_task(self.deliverer.run(self.config.callback_poll_interval)),
+            asyncio.create_task(self.deliverer.run(self.config.callback_poll_interval, stop)),
         ]
         log.info(
             "coreapp %s serving on %s (upstream %s at %s); shards %s, master %s",
@@ -206,7 +200,7 @@ class Node:
     async def stop(self) -> None:
         """The loops end after the round in progress (`STOP_WAIT_S` at most), then the parts close."""
         self._stopping.set()
-        self.deliverer.halt()
+        self.deliverer.wake.set()  # a delivery loop waiting for work sees the stop at once
         if self._loops:
             await asyncio.wait(self._loops, timeout=STOP_WAIT_S)
         # The presence connection is its own, outside the pool: nothing there to finish.
