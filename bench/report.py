@@ -119,19 +119,26 @@ def cpu_line(spent: dict[str, float]) -> str:
     return ", ".join(parts)
 
 
+def _shards_label(runs: list[dict[str, Any]]) -> str:
+    if all(r["coreapps"] == r["shards"] + 1 for r in runs):
+        return "shards (CoreApps = shards + 1)"
+    return "shards (CoreApps: " + ", ".join(f"{r['coreapps']}" for r in runs) + ")"
+
+
 def plot(runs: list[dict[str, Any]], path: Path) -> None:
     """Throughput and p99 latencies against shard count, with the ceiling and the target."""
     runs = [r for r in runs if "error" not in r]
     shards = [r["shards"] for r in runs]
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.5))
+    xlabel = _shards_label(runs)
     left.plot(shards, [r["accepted_per_s"] for r in runs], "o-", label="accepted msg/s")
     left.plot(shards, [r["offered_per_s"] for r in runs], "x:", color="grey", label="offered msg/s")
     left.plot(shards, [r["ceiling_per_s"] for r in runs], "s--", label="ceiling (trivial endpoint, req/s)")
     left.axhline(TARGET_RATE, color="red", linestyle=":", label=f"target {TARGET_RATE:,} msg/s")
-    left.set(xlabel="shards (CoreApps = shards + 1)", ylabel="per second", ylim=(0, None))
+    left.set(xlabel=xlabel, ylabel="per second", ylim=(0, None))
     right.plot(shards, [r["send_latency_ms"]["p99"] for r in runs], "o-", label="send p99 (ms)")
     right.plot(shards, [r["delivery_lag_ms"]["p99"] for r in runs], "s-", label="webhook lag p99 (ms)")
-    right.set(xlabel="shards (CoreApps = shards + 1)", ylabel="milliseconds", yscale="log")
+    right.set(xlabel=xlabel, ylabel="milliseconds", yscale="log")
     for axis in (left, right):
         axis.set_xscale("log", base=2)
         axis.set_xticks(shards, [str(s) for s in shards])

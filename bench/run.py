@@ -1,6 +1,7 @@
 """`make bench`: throughput, latency, delivery lag, loss and failover of a local wabiz stack.
 
-Each shard count gets a fresh stack (shards + 1 CoreApps, so one is a standby) on this machine;
+Each shard count gets a fresh stack (shards + 1 CoreApps, so one is a standby, unless
+`--coreapps` says otherwise) on this machine;
 the load generator runs here too, so every figure is for everything sharing one box. Nothing is
 hard-coded: the JSON says what was measured, on what, with which parameters.
 """
@@ -49,6 +50,10 @@ class Params:
     knee_confirm_s: float  # how long the knee must hold
     profile_s: float
     results: Path
+    coreapps: int | None = None  # CoreApps per stack; None: shards + 1 (one standby)
+
+    def coreapps_for(self, shards: int) -> int:
+        return self.coreapps or shards + 1
 
 
 class Budget:
@@ -123,7 +128,7 @@ def _figures(
     lag_points = [(at - start, log.delivered[i] - at) for i, at in accepted.items() if i in log.delivered]
     return {
         "shards": shards,
-        "coreapps": shards + 1,
+        "coreapps": params.coreapps_for(shards),
         "offered_per_s": params.rate,
         "sent": len(result.samples),
         "accepted": len(accepted),
@@ -203,8 +208,8 @@ def run_one(
 ) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """One shard count on a fresh stack (stopped whatever happens); failover on the last one."""
     began = time.monotonic()
-    say(f"shards={shards}: starting a stack with {shards + 1} CoreApps")
-    stack = start(shards, work / f"shards-{shards}")
+    say(f"shards={shards}: starting a stack with {params.coreapps_for(shards)} CoreApps")
+    stack = start(shards, work / f"shards-{shards}", params.coreapps_for(shards))
     fo: dict[str, Any] | None = None
     try:
         reserve = budget.reserve(runs_after, params.duration, params.failover) + _knee_reserve(params, budget)
@@ -241,7 +246,7 @@ def run_knee(params: Params, runs: list[dict[str, Any]], work: Path, budget: Bud
     shards = params.knee_shards
     saturated = _saturated_rate(runs, shards) or params.rate / 2
     say(f"knee: starting a stack with {shards} shard(s); searching from {saturated * KNEE_START:.0f} msg/s")
-    stack = start(shards, work / "knee")
+    stack = start(shards, work / "knee", params.coreapps_for(shards))
     try:
         token = prepare(stack)
         ceiling = asyncio.run(_ceiling(stack, token, params))
@@ -301,6 +306,13 @@ def _profile(stack: Stack, token: str, rate: float, params: Params) -> dict[str,
     }
 
 
+def positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive count")
+    return value
+
+
 def parse(argv: list[str] | None) -> Params:
     """Command line → parameters; `--quick` is the lead's smoke test (one stack, ~30 s)."""
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
@@ -316,6 +328,12 @@ def parse(argv: list[str] | None) -> Params:
     parser.add_argument("--no-failover", action="store_true", help="skip the kill -9 measurement")
     parser.add_argument("--no-knee", action="store_true", help="skip the knee search and the profile")
     parser.add_argument("--knee-shards", type=int, default=1, help="shards of the knee's stack (default 1)")
+    parser.add_argument(
+        "--coreapps",
+        type=positive_int,
+        default=None,
+        help="CoreApps per stack, whatever the shard count (default: shards + 1, one a standby)",
+    )
     parser.add_argument(
         "--results", type=Path, default=report.RESULTS, help="where results go (default bench/results)"
     )
@@ -337,6 +355,7 @@ def parse(argv: list[str] | None) -> Params:
         knee_confirm_s=3.0 if args.quick else 60.0,
         profile_s=2.0 if args.quick else 10.0,
         results=args.results,
+        coreapps=args.coreapps,
     )
 
 
