@@ -10,4 +10,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   exit 2
 fi
 docker info >/dev/null 2>&1 || { say "docker is installed but its engine does not answer (is the daemon running?)"; exit 2; }
-say "prerequisites present: docker, kind, helm, kubectl, go, jq, openssl, git"
+# The images, and their copies in every kind node, took ~30 GB of the Docker engine's disk
+# (December 2026); short of it the run fails only while loading images, with containerd's "no
+# space left on device".
+need_gb="${E2E_MIN_FREE_GB:-35}"
+docker_root="$(docker info --format '{{.DockerRootDir}}')"
+free_gb="$(df --output=avail -BG "$docker_root" | tail -1 | tr -dc '0-9')"
+if [ "$free_gb" -lt "$need_gb" ]; then
+  say "only ${free_gb} GB free under $docker_root; a run needs about ${need_gb} GB (images in every kind node): free some space, or set E2E_MIN_FREE_GB"
+  exit 2
+fi
+say "prerequisites present: docker, kind, helm, kubectl, go, jq, openssl, git; ${free_gb} GB free for images"
