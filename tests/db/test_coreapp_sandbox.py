@@ -27,6 +27,8 @@ from tests.tooling.recording_server import RecordingServer, recording_server
 from tests.tooling.waiting import eventually_async
 from wabiz.coreapp.app import create_app
 from wabiz.coreapp.config import CoreAppConfig
+from wabiz.db import messages
+from wabiz.db.messages import Outgoing, new_message_id
 from wabiz.kit.db import make_engine, make_sessionmaker
 from wabiz.kit.signing import HEADER, sign, verify
 from wabiz.local.ports import pick
@@ -185,6 +187,44 @@ async def test_a_message_batch_is_stored_together_with_one_answer_per_message(st
     assert [m["client_id"] for m in received["messages"]] == [first["id"], second["id"]], "in order"
     empty = await stack.core.post("/internal/message-batches", json={"messages": []})
     assert empty.status_code == 400
+
+
+async def test_sends_the_webapp_stored_go_out_once_when_handed_off(stack: Stack) -> None:
+    """The WebApp stores a send and hands it to the shard's owner: sent at once, in order; a
+    hand-off repeated after the send (a slow WebApp call) sends nothing twice; a shard this node
+    does not hold is left to its owner."""
+    await register(stack)
+    text_of = [
+        {"to": USER, "recipient_type": "individual", "type": "text", "text": {"body": b}} for b in "ab"
+    ]
+    stored = [Outgoing(new_message_id(), USER, 0, body) for body in text_of]
+    engine = make_engine(stack.database_url, 1)
+    try:
+        async with make_sessionmaker(engine).begin() as session:
+            await messages.queue_outgoing(session, stored)
+    finally:
+        await engine.dispose()
+    hand_off = {
+        "messages": [{"id": m.id, "wa_id": m.wa_id, "shard": m.shard, "body": m.body} for m in stored]
+    }
+    taken = await stack.core.post("/internal/queued-messages", json=hand_off)
+    assert taken.status_code == 200 and taken.json() == {"taken": 2}, taken.text
+    for message in stored:
+        await eventually_async(lambda m=message: len(stack.statuses(m.id)) == 3, what="every status")
+
+    async def recorded() -> bool:
+        rows = await stack.query("SELECT upstream_id FROM messages WHERE direction = 'out'")
+        return all(row.upstream_id for row in rows)
+
+    await eventually_async(recorded, what="the network's ids recorded (the sends finished)")
+    again = await stack.core.post("/internal/queued-messages", json=hand_off)
+    assert again.json() == {"taken": 0}
+    other_shard = {"messages": [hand_off["messages"][0] | {"id": new_message_id(), "shard": 5}]}
+    assert (await stack.core.post("/internal/queued-messages", json=other_shard)).json() == {"taken": 0}
+    received = (await stack.sandbox.get("/control/messages", params={"to": USER})).json()
+    assert [m["client_id"] for m in received["messages"]] == [m.id for m in stored], "once each, in order"
+    bad = {"messages": [hand_off["messages"][0] | {"wa_id": "+1 631"}]}
+    assert (await stack.core.post("/internal/queued-messages", json=bad)).status_code == 400
 
 
 async def test_a_registration_finished_by_another_node_is_seen_by_the_next_send(stack: Stack) -> None:

@@ -1,21 +1,20 @@
-"""`/v1/messages` up to and through the CoreApp call: checks, routing by shard, error pass-through.
+"""`/v1/messages`: the checks, the stored row, the hand-off to the shard's owner, mark read.
 
-The CoreApps are fake (canned answers over real HTTP); the real ones are covered by the stack
-tests. What is asserted here is what the WebApp decides and what it sends.
+The CoreApps are fake (real HTTP, canned answers; they take hand-offs and record them); the real
+ones are covered by the stack tests. What is asserted here is what the WebApp decides, what it
+stores and whom it tells.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
 from tests.db.webapp_harness import (
     BUSINESS_CC,
     BUSINESS_NUMBER,
-    INTERNAL_TOKEN,
     FakeCoreApp,
     Running,
     error,
@@ -23,49 +22,49 @@ from tests.db.webapp_harness import (
     register_account,
     register_node,
     registered_coreapp,
+    stored_sends,
 )
 from wabiz.kit.sharding import shard_of
 from wabiz.local.ports import pick
+from wabiz.webapp.coreapp_client import HAND_OFF_PATH
 
 USER = "16315551181"
 TEXT = {"to": "+1 631-555-1181", "type": "text", "text": {"body": "hi"}}
-STORED = (201, {"id": "msg-1"})
 
 
 @pytest.fixture
 async def coreapp(run: Running) -> AsyncIterator[FakeCoreApp]:
-    async with registered_coreapp(run, {("POST", "/internal/messages"): STORED}) as fake:
+    async with registered_coreapp(run, {}) as fake:
         yield fake
 
 
-async def test_a_send_is_handed_to_the_shard_owner(
+async def test_a_send_is_stored_then_handed_to_the_shard_owner(
     run: Running, headers: dict[str, str], coreapp: FakeCoreApp
 ) -> None:
     answer = await run.client.post("/v1/messages", headers=headers, json=TEXT | {"preview_url": False})
     assert answer.status_code == 201, answer.text
-    assert answer.json()["messages"] == [{"id": "msg-1"}]
-    method, path, sent_headers, body = coreapp.requests[-1]
-    assert (method, path) == ("POST", "/internal/message-batches")
-    assert sent_headers["Authorization"] == f"Bearer {INTERNAL_TOKEN}"
-    assert body == {
-        "messages": [
-            {
-                "to": USER,
-                "type": "text",
-                "recipient_type": "individual",
-                "preview_url": False,
-                "text": {"body": "hi"},
-            }
-        ]
+    ((message_id,),) = [[m["id"] for m in answer.json()["messages"]]]
+    body = {
+        "to": USER,
+        "type": "text",
+        "recipient_type": "individual",
+        "preview_url": False,
+        "text": {"body": "hi"},
     }
-    assert await run.sql("SELECT id FROM messages") == [], "the CoreApp stores it, not the WebApp"
+    rows = await run.sql("SELECT id, direction, wa_id, shard, type, status, body FROM messages")
+    assert [tuple(row) for row in rows] == [(message_id, "out", USER, 0, "text", "queued", body)], (
+        "durable before the 201"
+    )
+    handed = await coreapp.wait_for_hand_offs(1)
+    assert handed == [{"id": message_id, "wa_id": USER, "shard": 0, "body": body}]
+    assert coreapp.requests == [], "no other call on the send path"
 
 
 async def test_sends_are_refused_until_registered(run: Running, headers: dict[str, str]) -> None:
     assert error(await run.client.post("/v1/messages", headers=headers, json=TEXT))[:2] == (503, 1011)
 
 
-async def test_checks_before_the_coreapp(run: Running, headers: dict[str, str], coreapp: FakeCoreApp) -> None:
+async def test_checks_before_storing(run: Running, headers: dict[str, str], coreapp: FakeCoreApp) -> None:
     own = TEXT | {"to": f"+{BUSINESS_CC} {BUSINESS_NUMBER}"}
     assert error(await run.client.post("/v1/messages", headers=headers, json=own))[:2] == (400, 1021)
     await run.sql("INSERT INTO contacts (wa_id, valid) VALUES (:w, false)", w=USER)
@@ -75,7 +74,8 @@ async def test_checks_before_the_coreapp(run: Running, headers: dict[str, str], 
         await run.client.post("/v1/messages", headers=headers, json=TEXT | {"to": "not a number"})
     )
     assert (status, code) == (400, 1009) and details.startswith("to:")
-    assert coreapp.requests == []
+    await run.state.sends.drain()
+    assert await stored_sends(run) == [] and coreapp.handed_off == []
 
 
 async def test_media_by_id_must_exist(run: Running, headers: dict[str, str], coreapp: FakeCoreApp) -> None:
@@ -92,81 +92,74 @@ async def test_media_by_id_must_exist(run: Running, headers: dict[str, str], cor
 async def test_each_shard_goes_to_its_owner(run: Running, headers: dict[str, str]) -> None:
     recipients = [f"1555{n:07d}" for n in range(12)]
     async with fake_coreapp() as first, fake_coreapp() as second:
-        for fake, shard in ((first, 0), (second, 1)):
-            fake.answers[("POST", "/internal/messages")] = STORED
+        for shard, fake in enumerate((first, second)):
             await register_node(run, f"node-{shard}", fake.url, shards=(shard,), master=shard == 0)
         await register_account(run, shards=2)
         for to in recipients:
             answer = await run.client.post("/v1/messages", headers=headers, json=TEXT | {"to": to})
             assert answer.status_code == 201, answer.text
-        for fake, shard in ((first, 0), (second, 1)):
-            got = [message["to"] for message in fake.sent_messages()]
-            assert got == [to for to in recipients if shard_of(to, 2) == shard]
+        for shard, fake in enumerate((first, second)):
+            mine = [to for to in recipients if shard_of(to, 2) == shard]
+            handed = await fake.wait_for_hand_offs(len(mine))
+            assert [(m["wa_id"], m["shard"]) for m in handed] == [(to, shard) for to in mine]
+        rows = await run.sql("SELECT wa_id, shard FROM messages ORDER BY created_at, ctid")
+        assert [tuple(row) for row in rows] == [(to, shard_of(to, 2)) for to in recipients]
 
 
-async def test_a_coreapp_without_message_batches_gets_one_call_per_message(
+async def test_sends_that_arrive_together_are_stored_and_handed_off_together(
     run: Running, headers: dict[str, str], coreapp: FakeCoreApp
 ) -> None:
-    """During a rolling upgrade the WebApp may be newer than the CoreApp holding the shard."""
-    coreapp.answers[("POST", "/internal/message-batches")] = (
-        404,
-        {"errors": [{"code": 1006, "title": "Resource not found", "details": "no such path"}]},
+    answers = await asyncio.gather(
+        *(run.client.post("/v1/messages", headers=headers, json=TEXT) for _ in range(30))
     )
-    for _ in range(2):
-        answer = await run.client.post("/v1/messages", headers=headers, json=TEXT)
-        assert answer.status_code == 201, answer.text
-    paths = [request[1] for request in coreapp.requests]
-    assert paths == ["/internal/message-batches", "/internal/messages", "/internal/messages"]
+    assert {a.status_code for a in answers} == {201}
+    ids = {a.json()["messages"][0]["id"] for a in answers}
+    assert len(ids) == 30
+    assert {m["id"] for m in await coreapp.wait_for_hand_offs(30)} == ids
+    assert coreapp.hand_off_calls < 30, "sends posted while a hand-off was in flight went together"
 
 
-async def test_sends_that_arrive_together_share_a_call(
+async def test_a_refused_hand_off_leaves_the_send_stored_for_the_sweep(
     run: Running, headers: dict[str, str], coreapp: FakeCoreApp
 ) -> None:
-    sends = [run.client.post("/v1/messages", headers=headers, json=TEXT) for _ in range(30)]
-    answers = await asyncio.gather(*sends)
-    assert {a.status_code for a in answers} == {201}
-    assert len(coreapp.sent_messages()) == 30
-    assert len(coreapp.requests) < 30, "sends waiting for a free slot went together"
+    """A CoreApp of the previous release has no hand-off call: its sweep sends the row instead."""
+    coreapp.answers[("POST", HAND_OFF_PATH)] = (
+        404,
+        {"errors": [{"code": 1006, "title": "t", "details": "?"}]},
+    )
+    answer = await run.client.post("/v1/messages", headers=headers, json=TEXT)
+    assert answer.status_code == 201, answer.text
+    await run.state.sends.drain()
+    assert [request[1] for request in coreapp.requests] == [HAND_OFF_PATH]
+    assert [tuple(r) for r in await run.sql("SELECT status FROM messages")] == [("queued",)]
 
 
-async def test_no_owner_or_an_unreachable_one_is_1018(run: Running, headers: dict[str, str]) -> None:
+async def test_no_owner_is_1018_and_an_unreachable_one_gets_the_row_later(
+    run: Running, headers: dict[str, str]
+) -> None:
     await register_account(run)
     assert error(await run.client.post("/v1/messages", headers=headers, json=TEXT))[:2] == (503, 1018)
+    assert await stored_sends(run) == [], "nothing stored without an owner"
     await register_node(run, "node-dead", f"http://127.0.0.1:{pick()}")
     await run.state.shard_maps.get(fresh=True)
-    assert error(await run.client.post("/v1/messages", headers=headers, json=TEXT))[:2] == (503, 1018)
+    answer = await run.client.post("/v1/messages", headers=headers, json=TEXT)
+    assert answer.status_code == 201, "stored: whoever holds the shard next sweeps it"
+    await run.state.sends.drain()
+    assert len(await stored_sends(run)) == 1
 
 
-@pytest.mark.parametrize(
-    ("answer", "expected"),
-    [
-        ((503, {"errors": [{"code": 1018, "title": "t", "details": "shard 0 is not mine"}]}), (503, 1018)),
-        ((503, {"errors": [{"code": 1016, "title": "t", "details": "queue full"}]}), (503, 1016)),
-        ((503, {"errors": [{"code": 1011, "title": "t", "details": "not registered"}]}), (503, 1011)),
-        ((401, {"errors": [{"code": 1005, "title": "t", "details": "wrong internal token"}]}), (503, 1011)),
-        ((500, {"detail": "no envelope"}), (503, 1011)),
-    ],
-)
-async def test_coreapp_errors(
-    run: Running,
-    headers: dict[str, str],
-    coreapp: FakeCoreApp,
-    answer: tuple[int, Any],
-    expected: tuple[int, int],
+async def test_a_send_waits_for_an_owner_within_the_route_retry_time(
+    run: Running, headers: dict[str, str]
 ) -> None:
-    coreapp.answers[("POST", "/internal/messages")] = answer
-    assert error(await run.client.post("/v1/messages", headers=headers, json=TEXT))[:2] == expected
-
-
-async def test_refused_shards_are_retried_with_a_fresh_map(
-    run: Running, headers: dict[str, str], coreapp: FakeCoreApp
-) -> None:
-    coreapp.answers[("POST", "/internal/messages")] = (
-        503,
-        {"errors": [{"code": 1018, "title": "t", "details": "not mine"}]},
-    )
-    await run.client.post("/v1/messages", headers=headers, json=TEXT)
-    assert len(coreapp.requests) >= 2, "retried within route_retry_seconds"
+    await register_account(run)
+    async with fake_coreapp() as fake:
+        send = asyncio.ensure_future(run.client.post("/v1/messages", headers=headers, json=TEXT))
+        await asyncio.sleep(0.1)
+        assert not send.done(), "no owner yet: the send waits"
+        await register_node(run, "node-late", fake.url)
+        answer = await send
+        assert answer.status_code == 201, answer.text
+        await fake.wait_for_hand_offs(1)
 
 
 async def test_mark_read(run: Running, headers: dict[str, str], coreapp: FakeCoreApp) -> None:

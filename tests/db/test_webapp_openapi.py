@@ -46,7 +46,6 @@ NETWORK_PROFILE = {
     "profile_picture_url": "https://cdn.example/photo.png",
 }
 ANSWERS: dict[tuple[str, str], tuple[int, Any]] = {
-    ("POST", "/internal/messages"): (201, {"id": "gBmsg"}),
     ("PUT", f"/internal/messages/{INBOUND}"): (200, {}),
     ("POST", "/internal/contacts"): (200, {"valid": {USER: True}}),
     ("POST", "/internal/account"): (200, {"state": "pending", "vname": "wabiz"}),

@@ -9,6 +9,7 @@ another configuration (test_webapp_media.py) overrides `run` locally.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -24,6 +25,7 @@ from sqlalchemy import text
 
 from wabiz.webapp.app import create_app
 from wabiz.webapp.config import WebAppConfig
+from wabiz.webapp.coreapp_client import HAND_OFF_PATH
 from wabiz.webapp.state import AppState
 
 ADMIN_PASSWORD = "Admin-Pass1!"
@@ -106,45 +108,46 @@ def error(answer: httpx.Response) -> tuple[int, int, str]:
 @dataclass
 class FakeCoreApp:
     """Answers `(method, path)` with a canned `(status, JSON)`, or `(status, bytes)` as a PNG image;
-    records every request, with its JSON body parsed (any other body as bytes)."""
+    records every request, with its JSON body parsed (any other body as bytes). Hand-offs of stored
+    sends (`/internal/queued-messages`, in the background) are taken and recorded apart, in
+    `handed_off`, so they never mix with the calls a test waits for (unless `answers` names them)."""
 
     url: str = ""
     answers: dict[tuple[str, str], tuple[int, Any]] = field(default_factory=dict)
     requests: list[tuple[str, str, dict[str, str], Any]] = field(default_factory=list)
+    handed_off: list[dict[str, Any]] = field(default_factory=list)
+    hand_off_calls: int = 0
+    _handed: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def _handle(self, request: web.Request) -> web.Response:
         raw = await request.read()
         body = orjson.loads(raw) if raw and request.content_type == "application/json" else raw or None
+        if (request.method, request.path) == ("POST", HAND_OFF_PATH) and (
+            ("POST", HAND_OFF_PATH) not in self.answers
+        ):
+            self.hand_off_calls += 1
+            self.handed_off.extend(body["messages"])
+            self._handed.set()
+            return web.json_response({"taken": len(body["messages"])})
         self.requests.append((request.method, request.path, dict(request.headers), body))
-        status, payload = self.answers.get((request.method, request.path)) or self._batch_answer(
-            request, body
-        )
+        status, payload = self.answers.get((request.method, request.path)) or (404, {"errors": []})
         if isinstance(payload, bytes):
             return web.Response(status=status, body=payload, content_type="image/png")
         return web.Response(status=status, body=orjson.dumps(payload), content_type="application/json")
 
-    def _batch_answer(self, request: web.Request, body: Any) -> tuple[int, Any]:
-        """A message batch answered as the CoreApp would from the single send's canned answer:
-        per message for a contract error, for the whole call when it is refused as a whole."""
-        single = self.answers.get(("POST", "/internal/messages"))
-        if (request.method, request.path) != ("POST", "/internal/message-batches") or single is None:
-            return 404, {"errors": []}
-        status, payload = single
-        if status < 400:
-            return 200, {"results": [payload for _ in body["messages"]]}
-        if status == 401 or not isinstance(payload, dict) or "errors" not in payload:
-            return status, payload
-        return 200, {"results": [{"errors": payload["errors"]} for _ in body["messages"]]}
+    async def wait_for_hand_offs(self, count: int) -> list[dict[str, Any]]:
+        """The stored sends handed to this CoreApp, once there are `count` of them (5 s at most)."""
+        async with asyncio.timeout(5):
+            while len(self.handed_off) < count:
+                self._handed.clear()
+                await self._handed.wait()
+        return self.handed_off
 
-    def sent_messages(self) -> list[dict[str, Any]]:
-        """Every message the WebApp asked this CoreApp to store, alone or in a batch, in order."""
-        sent: list[dict[str, Any]] = []
-        for method, path, _, body in self.requests:
-            if (method, path) == ("POST", "/internal/messages"):
-                sent.append(body["message"])
-            elif (method, path) == ("POST", "/internal/message-batches"):
-                sent.extend(body["messages"])
-        return sent
+
+async def stored_sends(run: Running) -> list[dict[str, Any]]:
+    """The bodies of the sends the WebApp stored (`messages`, outbound), oldest first."""
+    rows = await run.sql("SELECT body FROM messages WHERE direction = 'out' ORDER BY created_at, ctid")
+    return [row.body for row in rows]
 
 
 @asynccontextmanager
@@ -204,3 +207,4 @@ async def registered_coreapp(
         await register_node(run, "node-a", fake.url)
         await register_account(run)
         yield fake
+        await run.state.sends.drain()  # hand-offs still lingering reach this CoreApp, not a closed port

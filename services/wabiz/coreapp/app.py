@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from wabiz.coreapp.config import CoreAppConfig
 from wabiz.coreapp.metrics import registry_for
 from wabiz.coreapp.node import Node
+from wabiz.db.messages import Outgoing
 from wabiz.gateway.base import UpstreamError
 from wabiz.kit.errors import (
     ApiError,
@@ -102,6 +103,19 @@ class SendBatchRequest(_Body):
     messages: list[dict[str, Any]] = Field(min_length=1, max_length=MAX_SEND_BATCH)
 
 
+class StoredMessage(_Body):
+    """A send the WebApp stored (`messages.status = 'queued'`), as the outbox takes it."""
+
+    id: str = Field(min_length=1, max_length=64)
+    wa_id: str = Field(pattern=r"^[0-9]{1,16}$")
+    shard: int = Field(ge=0)
+    body: dict[str, Any]
+
+
+class HandOffRequest(_Body):
+    messages: list[StoredMessage] = Field(min_length=1, max_length=MAX_SEND_BATCH)
+
+
 async def accept_one(node: Node, message: dict[str, Any]) -> dict[str, Any]:
     """One message of a batch: its id, or its own error (the others are not affected)."""
     try:
@@ -148,6 +162,14 @@ class PinRequest(_Body):
 
 
 def _internal_routes(app: FastAPI, authorised: Any) -> None:
+    @app.post("/internal/queued-messages", dependencies=[authorised])
+    async def take_stored(request: HandOffRequest, node: NodeDep) -> JSON:
+        """Sends the WebApp stored, to go out now rather than at the next sweep: those of shards
+        this node holds are queued for sending, the others are left to their owner's sweep."""
+        taken = node.outbox.take([Outgoing(m.id, m.wa_id, m.shard, m.body) for m in request.messages])
+        return JSON({"taken": taken})
+
+    # The two calls below store sends for a WebApp of the previous release (rolling upgrades).
     @app.post("/internal/messages", status_code=201, dependencies=[authorised])
     async def send(request: SendRequest, node: NodeDep) -> JSON:
         return JSON({"id": await node.sending.accept(request.message)}, status_code=201)

@@ -23,12 +23,12 @@ from urllib.parse import urlsplit
 import orjson
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from wabiz.coreapp.throttle import Throttle
 from wabiz.coreapp.webhook_client import WebhookClient
 from wabiz.db import callbacks
 from wabiz.kit.appsettings import ApplicationSettings
 from wabiz.kit.batching import InFlightBatcher
 from wabiz.kit.errors import Overloaded
+from wabiz.kit.throttle import Throttle
 from wabiz.kit.waiting import set_within
 
 log = logging.getLogger(__name__)

@@ -1,27 +1,28 @@
-"""The outgoing queue: store each accepted message, then send it upstream, in order per recipient.
+"""The outgoing queue: send stored messages upstream, in order per recipient.
 
-Rows with `status = 'queued'` are the durable queue. A message stored here is also handed to the
-in-memory sender at once; a periodic sweep picks up queued rows this process does not know about
-(left by a node that died, or by this node before a restart). Upstream delivery is at-least-once:
-a crash after the upstream accepted a message but before we recorded it sends it again, and the
-network sees the same `biz_opaque_callback_data` twice.
+Rows with `status = 'queued'` are the durable queue. The WebApp stores a send and hands it to the
+owner of its shard (`take`); a WebApp of the previous release asks the owner to store it instead
+(`accept`, kept for rolling upgrades). Either way the message goes to the in-memory sender at
+once, and a periodic sweep picks up queued rows this process does not know about (left by a node
+that died, by this node before a restart, or stored while a hand-off did not arrive). Upstream
+delivery is at-least-once: a crash after the upstream accepted a message but before we recorded it
+sends it again, and the network sees the same `biz_opaque_callback_data` twice.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 from collections import deque
 from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from wabiz.coreapp.throttle import Throttle
 from wabiz.db import messages
 from wabiz.db.messages import Outgoing
 from wabiz.gateway.base import UpstreamError
 from wabiz.kit.batching import InFlightBatcher
+from wabiz.kit.throttle import Throttle
 
 log = logging.getLogger(__name__)
 RETRY_DELAYS_S = (0.2, 0.5, 1, 2, 5, 10)
@@ -29,15 +30,14 @@ SWEEP_BATCH = 5000
 # Nobody waits for the record that the network took a message: a node sending a trickle writes
 # it a few times a second rather than once per message.
 ACCEPTED_LINGER_S = 0.05
+# Ids of messages this node recently finished (sent and recorded, or failed): a hand-off that
+# arrives after the sweep already sent the message (the WebApp's call was slow) is ignored.
+RECENTLY_FINISHED = 20_000
 
 
 def retry_delay_s(attempt: int) -> float:
     """Pause before the next upstream attempt: quick at first, then every 10 s until it passes."""
     return RETRY_DELAYS_S[min(attempt, len(RETRY_DELAYS_S) - 1)]
-
-
-def new_message_id() -> str:
-    return "gB" + secrets.token_urlsafe(18)
 
 
 class Outbox:
@@ -48,9 +48,11 @@ class Outbox:
         on_failed: Callable[[Outgoing, UpstreamError], Awaitable[None]],
         owns: Callable[[int], bool],
         concurrency: int,
+        max_depth: int,
     ) -> None:
         # Every database call here is one statement: the node passes autocommit sessions.
         self._sessions, self._send, self._on_failed, self._owns = sessions, send, on_failed, owns
+        self._max_depth = max_depth
         # Batches form while the previous one is in the database: no timer delays a lone send, and
         # under load one statement carries what arrived meanwhile. One at a time, so messages are
         # queued for sending in the order they were accepted (two concurrent inserts could finish
@@ -63,6 +65,8 @@ class Outbox:
         )
         self._lanes: dict[str, deque[Outgoing]] = {}
         self._known: set[str] = set()
+        self._recent: deque[str] = deque()
+        self._recent_ids: set[str] = set()
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._throttle = Throttle(log)
@@ -77,6 +81,15 @@ class Outbox:
         await self._inserts.submit(message)
         self._enqueue(message)
 
+    def take(self, stored: list[Outgoing]) -> int:
+        """Queue messages the WebApp stored, for the shards this node holds, while the in-memory
+        queue is under its bound (the sweep takes the rest later); how many were taken."""
+        taken = 0
+        for message in stored:
+            if self._owns(message.shard) and len(self._known) < self._max_depth:
+                taken += self._enqueue(message)
+        return taken
+
     async def _insert_batch(self, batch: list[Outgoing]) -> list[None]:
         async with self._sessions.begin() as session:
             await messages.queue_outgoing(session, batch)
@@ -87,18 +100,26 @@ class Outbox:
             await messages.record_accepted(session, batch)
         return [None] * len(batch)
 
-    def _enqueue(self, message: Outgoing) -> None:
-        if message.id in self._known:
-            return
+    def _enqueue(self, message: Outgoing) -> bool:
+        """Queue a message for sending unless it is queued or was sent already; whether it was."""
+        if message.id in self._known or message.id in self._recent_ids:
+            return False
         self._known.add(message.id)
         lane = self._lanes.get(message.wa_id)
         if lane is not None:
             lane.append(message)
-            return
+            return True
         self._lanes[message.wa_id] = deque([message])
         task = asyncio.create_task(self._drain(message.wa_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return True
+
+    def _finished(self, message_id: str) -> None:
+        self._recent.append(message_id)
+        self._recent_ids.add(message_id)
+        if len(self._recent) > RECENTLY_FINISHED:
+            self._recent_ids.discard(self._recent.popleft())
 
     async def _drain(self, wa_id: str) -> None:
         """One recipient's messages, strictly one after another (order per recipient)."""
@@ -131,6 +152,7 @@ class Outbox:
             except UpstreamError as exc:
                 if not exc.retryable:
                     await self._on_failed(message, exc)
+                    self._finished(message.id)
                     return False
                 problem = str(exc)
             except Exception as exc:  # media store or database hiccup: the row stays queued, retry
@@ -154,7 +176,9 @@ class Outbox:
 
         def recorded(done: asyncio.Future[None]) -> None:
             self._known.discard(message_id)
-            if not done.cancelled() and done.exception() is not None:
+            if done.cancelled() or done.exception() is None:
+                self._finished(message_id)
+            else:
                 self._throttle.warning(
                     "record", "could not record that the network took %s: %r", message_id, done.exception()
                 )
@@ -166,14 +190,12 @@ class Outbox:
         if not shards:
             return 0
         async with self._sessions() as session:
-            found = [
-                m for m in await messages.queued(session, shards, SWEEP_BATCH) if m.id not in self._known
-            ]
-        for message in found:
-            self._enqueue(message)
-        if found:
-            log.info("resumed %d queued messages from the database", len(found))
-        return len(found)
+            found = await messages.queued(session, shards, SWEEP_BATCH)
+        room = max(0, self._max_depth - len(self._known))
+        resumed = sum(self._enqueue(message) for message in found[:room])
+        if resumed:
+            log.info("resumed %d queued messages from the database", resumed)
+        return resumed
 
     async def stop(self) -> None:
         await self._inserts.drain()

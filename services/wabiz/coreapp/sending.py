@@ -21,11 +21,11 @@ from wabiz.coreapp.config import CoreAppConfig
 from wabiz.coreapp.leases import Leases
 from wabiz.coreapp.link_media import LinkMedia
 from wabiz.coreapp.media import MediaBridge
-from wabiz.coreapp.outbox import Outbox, new_message_id
+from wabiz.coreapp.outbox import Outbox
 from wabiz.coreapp.registration import Registration
 from wabiz.coreapp.settings_cache import SettingsCache
 from wabiz.db import messages
-from wabiz.db.messages import Outgoing
+from wabiz.db.messages import Outgoing, new_message_id
 from wabiz.gateway.base import Gateway, UpstreamError
 from wabiz.kit.errors import NotFound, NotPrimaryCoreapp, Overloaded
 from wabiz.kit.media_types import SENDABLE_MEDIA
@@ -53,7 +53,14 @@ class Sending:
         self._link_media = link_media
         self._registration, self._leases, self._settings = registration, leases, settings
         self._callbacks = callbacks
-        self.outbox = Outbox(statements, self._send, self._failed, leases.owns, config.send_concurrency)
+        self.outbox = Outbox(
+            statements,
+            self._send,
+            self._failed,
+            leases.owns,
+            config.send_concurrency,
+            config.max_queued_messages,
+        )
 
     async def accept(self, message: dict[str, Any]) -> str:
         """Queue a message the WebApp validated; its id. Refused when this node does not hold the

@@ -11,6 +11,7 @@ for an `unnest`, and against a table of a few thousand rows it then preferred re
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +20,11 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
+
+
+def new_message_id() -> str:
+    """Our id of an outbound message: what the client gets back and the network echoes."""
+    return "gB" + secrets.token_urlsafe(18)
 
 
 @dataclass

@@ -54,10 +54,15 @@ class InFlightBatcher(Generic[T, R]):
             await asyncio.gather(*self._running, return_exceptions=True)
 
     async def submit(self, item: T) -> R:
+        return await self.post(item)
+
+    def post(self, item: T) -> asyncio.Future[R]:
+        """Queue `item` now, without waiting: its future holds the result. Items posted one after
+        the other are flushed in that order (with one slot, their batches too)."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._waiting.append((item, future))
         self._dispatch()
-        return await future
+        return future
 
     def _take(self) -> list[tuple[T, asyncio.Future[R]]]:
         """The next batch: at least one item, then as many as fit the bounds."""

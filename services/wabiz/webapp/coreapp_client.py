@@ -3,9 +3,9 @@
 CoreApp errors arrive in the public envelope and are re-raised as the same ApiError, so the client
 sees the CoreApp's code and details unchanged. A call is retried only when it surely never reached
 a CoreApp (no owner yet, connection refused, or the owner answered 1018 "not mine"): a request
-that may have been stored is never sent twice by us; its caller gets 1018 (send path) or 1011 and
-decides. The send path retries within `route_retry_seconds`, re-reading the shard map each time,
-which rides out a failover; then 1018.
+that may have acted is never sent twice by us; its caller gets 1018 or 1011 and decides. Calls to
+a shard's owner (and the send path's wait for one) retry within `route_retry_seconds`,
+re-reading the shard map each time, which rides out a failover; then 1018.
 """
 
 from __future__ import annotations
@@ -20,22 +20,13 @@ from typing import Any, TypeVar
 import aiohttp
 import orjson
 
-from wabiz.kit.batching import InFlightBatcher
 from wabiz.kit.errors import AccessDenied, ApiError, NotFound, NotPrimaryCoreapp, NotReady, error_from_dict
 from wabiz.webapp.routing import ShardMapCache
 
 log = logging.getLogger(__name__)
 RETRY_PAUSE_S = 0.2
-BATCH_PATH = "/internal/message-batches"
-# Per CoreApp: two batches in flight keep its event loop busy while the next one forms; bounds
-# keep one call well below any body limit and its latency short.
-SEND_SLOTS = 2
-SEND_BATCH_ITEMS = 200
-SEND_BATCH_BYTES = 1 << 20
-MAX_SENDERS = 64
+HAND_OFF_PATH = "/internal/queued-messages"
 T = TypeVar("T")
-# What one message of a batch came to: the CoreApp's answer, or its own error.
-Outcome = dict[str, Any] | BaseException
 
 
 class Unreachable(Exception):
@@ -65,23 +56,6 @@ def error_of(status: int, raw: bytes) -> ApiError:
     return error
 
 
-def _result_of(result: Any) -> Outcome:
-    """One entry of a batch's `results`: the message's answer, or its error as an ApiError."""
-    if not isinstance(result, dict):
-        return NotReady("a CoreApp answered a message batch with a malformed result")
-    errors = result.get("errors")
-    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
-        return error_from_dict(errors[0])
-    return result
-
-
-def _raise_error(outcome: Outcome) -> dict[str, Any]:
-    """An attempt's answer, raising it when it is an error (batched calls answer errors per item)."""
-    if isinstance(outcome, BaseException):
-        raise outcome
-    return outcome if isinstance(outcome, dict) else {}
-
-
 class CoreAppClient:
     def __init__(
         self, http: aiohttp.ClientSession, token: str, shard_maps: ShardMapCache, retry_seconds: float
@@ -89,8 +63,6 @@ class CoreAppClient:
         self._http, self._shard_maps, self._retry_seconds = http, shard_maps, retry_seconds
         self._headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self._turn = itertools.count()
-        self._senders: dict[str, InFlightBatcher[bytes, Outcome]] = {}
-        self._single_senders: set[str] = set()
 
     async def _exchange(
         self, base_url: str, method: str, path: str, data: bytes | None, headers: dict[str, str]
@@ -119,53 +91,27 @@ class CoreAppClient:
         """Call the CoreApp owning `wa_id`'s shard, waiting a bounded time for one to exist."""
         return await self._with_owner(wa_id, lambda owner: self.call(owner, method, path, body))
 
-    async def send(self, message: dict[str, Any]) -> dict[str, Any]:
-        """Store a message on the CoreApp owning its recipient's shard (`to`, a wa_id); sends that
-        arrive while earlier ones are in flight go to that CoreApp together, in one call."""
-        encoded = orjson.dumps(message)
-        return await self._with_owner(str(message["to"]), lambda owner: self._sender(owner).submit(encoded))
+    async def hand_off(self, owner: str, stored: bytes) -> None:
+        """Tell `owner` about sends the WebApp stored (`{"messages": [...]}`), so it sends them now."""
+        await self._exchange(owner, "POST", HAND_OFF_PATH, stored, self._headers)
 
-    def _sender(self, owner: str) -> InFlightBatcher[bytes, Outcome]:
-        sender = self._senders.get(owner)
-        if sender is None:
-            if len(self._senders) >= MAX_SENDERS:  # CoreApps come and go with new addresses
-                self._senders = {url: s for url, s in self._senders.items() if not s.idle()}
-            sender = self._senders[owner] = InFlightBatcher(
-                lambda batch: self._send_batch(owner, batch),
-                slots=SEND_SLOTS,
-                max_items=SEND_BATCH_ITEMS,
-                max_weight=SEND_BATCH_BYTES,
-                weight=len,
-            )
-        return sender
+    async def owner_of(self, wa_id: str) -> str:
+        """The CoreApp holding `wa_id`'s shard, re-reading the shard map while none does, within
+        `route_retry_seconds`; then 1018."""
+        deadline = time.monotonic() + self._retry_seconds
+        fresh = False
+        while (owner := (await self._shard_maps.get(fresh)).owner_of(wa_id)) is None:
+            if time.monotonic() + RETRY_PAUSE_S > deadline:
+                raise NotPrimaryCoreapp("no CoreApp holds this recipient's shard right now; retry")
+            fresh = True
+            await asyncio.sleep(RETRY_PAUSE_S)
+        return owner
 
-    async def _send_batch(self, owner: str, batch: list[bytes]) -> list[Outcome]:
-        """One call for the batch; each message's answer, or its own error as an ApiError."""
-        if owner in self._single_senders:
-            return await asyncio.gather(*(self._send_single(owner, m) for m in batch), return_exceptions=True)
-        data = b'{"messages":[' + b",".join(batch) + b"]}"
-        try:
-            raw, _ = await self._exchange(owner, "POST", BATCH_PATH, data, self._headers)
-        except NotFound:  # a CoreApp of an earlier release (a rolling upgrade): one call each
-            log.info("CoreApp %s takes no message batches; sending one message per call", owner)
-            self._single_senders.add(owner)
-            return await self._send_batch(owner, batch)
-        parsed = orjson.loads(raw)
-        results = parsed.get("results") if isinstance(parsed, dict) else None
-        if not isinstance(results, list) or len(results) != len(batch):
-            raise NotReady(f"CoreApp {owner} answered a message batch without one result per message")
-        return [_result_of(result) for result in results]
-
-    async def _send_single(self, owner: str, message: bytes) -> dict[str, Any]:
-        raw, _ = await self._exchange(
-            owner, "POST", "/internal/messages", b'{"message":' + message + b"}", self._headers
-        )
-        parsed = orjson.loads(raw)
-        return parsed if isinstance(parsed, dict) else {}
-
-    async def _with_owner(self, wa_id: str, attempt: Callable[[str], Awaitable[Outcome]]) -> dict[str, Any]:
+    async def _with_owner(
+        self, wa_id: str, attempt: Callable[[str], Awaitable[dict[str, Any]]]
+    ) -> dict[str, Any]:
         """`attempt(owner)` on the CoreApp owning `wa_id`'s shard, retried while it surely never
-        reached one, within `route_retry_seconds`. An attempt answers a dict or an ApiError."""
+        reached one, within `route_retry_seconds`."""
         deadline = time.monotonic() + self._retry_seconds
         fresh = False
         while True:
@@ -175,7 +121,7 @@ class CoreAppClient:
                 problem = NotPrimaryCoreapp("no CoreApp holds this recipient's shard right now; retry")
             else:
                 try:
-                    return _raise_error(await attempt(owner))
+                    return await attempt(owner)
                 except NotPrimaryCoreapp as exc:
                     problem = exc
                 except Unreachable as exc:

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from wabiz.kit.db import make_engine, make_sessionmaker
+from wabiz.kit.db import make_engine, make_sessionmaker, make_statement_sessionmaker
 from wabiz.kit.storage import MediaStore, make_store
 from wabiz.webapp.auth import TokenCache
 from wabiz.webapp.config import WebAppConfig
@@ -24,6 +24,7 @@ from wabiz.webapp.contacts.background import BackgroundChecks
 from wabiz.webapp.contacts.known_invalid import KnownInvalid
 from wabiz.webapp.coreapp_client import CoreAppClient
 from wabiz.webapp.health.metrics import WebAppMetrics
+from wabiz.webapp.messages.queue import SendQueue
 from wabiz.webapp.routing import ShardMapCache
 from wabiz.webapp.users.hashing import PasswordHasher
 from wabiz.webapp.users.throttle import Limits, LoginThrottle
@@ -67,6 +68,7 @@ class AppState:
     http: aiohttp.ClientSession
     shard_maps: ShardMapCache
     coreapps: CoreAppClient
+    sends: SendQueue
     tokens: TokenCache
     known_invalid: KnownInvalid
     metrics: WebAppMetrics
@@ -102,6 +104,9 @@ async def open_state(config: WebAppConfig, metrics: WebAppMetrics) -> AsyncItera
     http = _http_session(config)
     shard_maps = ShardMapCache(sessions)
     background = Background()
+    coreapps = CoreAppClient(
+        http, config.internal_token.get_secret_value(), shard_maps, config.route_retry_seconds
+    )
     state = AppState(
         config=config,
         engine=engine,
@@ -109,9 +114,8 @@ async def open_state(config: WebAppConfig, metrics: WebAppMetrics) -> AsyncItera
         store=store,
         http=http,
         shard_maps=shard_maps,
-        coreapps=CoreAppClient(
-            http, config.internal_token.get_secret_value(), shard_maps, config.route_retry_seconds
-        ),
+        coreapps=coreapps,
+        sends=SendQueue(make_statement_sessionmaker(engine), coreapps.hand_off),
         tokens=TokenCache(config.token_cache_seconds),
         known_invalid=KnownInvalid(sessions),
         metrics=metrics,
@@ -126,6 +130,7 @@ async def open_state(config: WebAppConfig, metrics: WebAppMetrics) -> AsyncItera
         state.background.spawn(state.known_invalid.keep_fresh(), "known-invalid-contacts")
         yield state
     finally:
+        await state.sends.drain()
         await state.background.close()
         state.hasher.close()
         await http.close()

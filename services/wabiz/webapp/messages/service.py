@@ -1,10 +1,10 @@
-"""Sending a message and marking an inbound one read, through the CoreApp owning the recipient.
+"""Sending a message and marking an inbound one read, with the CoreApp owning the recipient.
 
-The WebApp writes nothing on the send path: it validates, checks what it can from memory
-(registration and the business number from the cached shard map, known-invalid recipients) and
-hands the message to the owner of the recipient's shard, which stores it before answering, so
-the id returned is durable. Only media sent by id or through a media provider costs a database
-read (one indexed lookup, one settings row).
+A send is validated, checked against what is in memory (registration and the business number from
+the cached shard map, known-invalid recipients), stored as a queued row and handed to the owner of
+the recipient's shard (`queue.py`); the id is answered once the row is stored, so it is durable.
+Media sent by id or through a media provider costs one more read (one indexed lookup, one
+settings row).
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from wabiz.db import media, messages
-from wabiz.kit.errors import BadUser, InternalError, InvalidParameter, InvalidUser, NotFound, NotReady
+from wabiz.db.messages import Outgoing, new_message_id
+from wabiz.kit.errors import BadUser, InvalidParameter, InvalidUser, NotFound, NotReady
 from wabiz.kit.phone import is_plausible_wa_id, normalize
+from wabiz.kit.sharding import shard_of
 from wabiz.webapp.messages.rules import media_objects
 from wabiz.webapp.messages.schemas import Media, MessageBase
 from wabiz.webapp.providers.service import require_providers
@@ -61,11 +63,10 @@ async def send(state: AppState, message: MessageBase) -> str:
     await require_media(state, objects)
     await require_named_providers(state, objects)
     body = message.model_dump(exclude_none=True) | {"to": wa_id}
-    stored = await state.coreapps.send(body)
-    message_id = stored.get("id")
-    if not isinstance(message_id, str):
-        raise InternalError("the CoreApp stored the message but answered no id")
-    return message_id
+    owner = await state.coreapps.owner_of(wa_id)
+    outgoing = Outgoing(new_message_id(), wa_id, shard_of(wa_id, shard_map.shards), body)
+    await state.sends.store(outgoing, owner)
+    return outgoing.id
 
 
 async def mark_read(state: AppState, message_id: str) -> None:
