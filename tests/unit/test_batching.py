@@ -98,3 +98,15 @@ async def test_with_a_linger_a_trickle_shares_a_flush() -> None:
 
     assert await asyncio.gather(*(trickle(i) for i in range(4))) == [0, 2, 4, 6]
     assert gate.batches == [[0, 1, 2, 3]], "items 5 ms apart waited for each other"
+
+
+async def test_posted_items_are_queued_at_once_and_flushed_in_the_order_posted() -> None:
+    gate = Gate()
+    batcher: InFlightBatcher[int, int] = InFlightBatcher(gate.double, slots=1)
+    futures = [batcher.post(i) for i in (1, 2, 3)]
+    assert gate.batches == [], "posting starts a flush task, it does not run one"
+    await asyncio.sleep(0)
+    assert gate.batches == [[1]]
+    gate.release.set()
+    assert await asyncio.gather(*futures) == [2, 4, 6]
+    assert gate.batches == [[1], [2, 3]]
