@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tests.db.helpers import sql
-from wabiz.db import callbacks
+from wabiz.db import callbacks, settings
 
 
 async def test_due_callbacks_of_given_shards_oldest_first(session: AsyncSession) -> None:
@@ -28,3 +28,15 @@ async def test_a_failed_attempt_is_counted_and_waits(session: AsyncSession) -> N
     assert attempts == 1 and len(error) == 500
     await callbacks.delete(session, [first.id, second.id])
     assert await sql(session, "SELECT count(*) FROM callbacks") == [(0,)]
+
+
+async def test_due_callbacks_come_with_the_settings_versions_of_the_same_read(session: AsyncSession) -> None:
+    names = (settings.APPLICATION, settings.WEBHOOKS_CA)
+    due, versions = await callbacks.due_and_versions(session, {0}, set(), 10, names)
+    assert (due, versions) == ([], {"application": 0, "webhooks_ca": 0}), "never written: version 0"
+    await settings.write(session, {"webhooks": {"url": "https://hooks.example.com/"}})
+    await settings.write(session, {"webhooks": {"url": "https://hooks.example.com/b"}})
+    await callbacks.enqueue(session, [(0, {"n": 1}), (1, {"n": 2}), (0, {"n": 3})])
+    due, versions = await callbacks.due_and_versions(session, {0}, set(), 10, names)
+    assert [c.payload for c in due] == [{"n": 1}, {"n": 3}]
+    assert versions == {"application": 2, "webhooks_ca": 0}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
 
 import orjson
@@ -16,7 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.tooling.recording_server import RecordingServer, recording_server
 from tests.tooling.waiting import eventually_async
 from wabiz.coreapp.callbacks import DatabaseQueue, Deliverer, MemoryQueue
+from wabiz.coreapp.settings_cache import SYNCED, SettingsCache
 from wabiz.coreapp.webhook_client import WebhookClient
+from wabiz.db import settings as db_settings
 from wabiz.kit.appsettings import ApplicationSettings, validate
 from wabiz.kit.signing import HEADER, verify
 from wabiz.kit.webhook_guard import TargetPolicy
@@ -89,7 +91,7 @@ def deliverer(
     return Deliverer(DatabaseQueue(sessions), MemoryQueue(), lambda: current, nothing, lambda: shards, hooks)
 
 
-async def nothing() -> None:
+async def nothing(_versions: Mapping[str, int] | None) -> None:
     """A settings sync with nothing new."""
 
 
@@ -215,7 +217,7 @@ async def test_callbacks_go_out_under_the_settings_read_after_they_were_queued(
     memory.add([(7, status("a"))])
     current = [settings(webhook.url.replace("127.0.0.1", "192.0.2.1"), callback_persist=False)]
 
-    async def patched() -> None:
+    async def patched(_versions: Mapping[str, int] | None) -> None:
         current[0] = settings(webhook.url, callback_persist=False)
 
     unsigned = WebhookClient(LOOPBACK, None)
@@ -225,3 +227,25 @@ async def test_callbacks_go_out_under_the_settings_read_after_they_were_queued(
     await worker.stop()
     await unsigned.close()
     assert len(webhook.requests) == 1, "delivered once, to the URL of the synced settings"
+
+
+async def test_database_callbacks_go_out_under_a_settings_change_this_node_has_not_polled(
+    sessions: Sessions, webhook: RecordingServer
+) -> None:
+    """The due read brings the settings' versions: a newer one is applied before the POST."""
+    async with sessions.begin() as session:
+        await db_settings.write(session, {"webhooks": {"url": webhook.url.replace("127.0.0.1", "192.0.2.1")}})
+    cache = SettingsCache(sessions)
+    await cache.refresh()
+    async with sessions.begin() as session:
+        await db_settings.write(session, {"webhooks": {"url": webhook.url}})
+    await insert(sessions, 0, status("a"))
+    unsigned = WebhookClient(LOOPBACK, None)
+    queue = DatabaseQueue(sessions, SYNCED)
+    worker = Deliverer(queue, MemoryQueue(), lambda: cache.current, cache.catch_up, lambda: {0}, unsigned)
+    await worker.tick()
+    await eventually_async(lambda: len(webhook.requests) == 1, what="delivered to the new URL")
+    await worker.stop()
+    await unsigned.close()
+    assert queue.settings_versions == {"application": 2, "webhooks_ca": 0}
+    assert not cache.behind(queue.settings_versions), "caught up"

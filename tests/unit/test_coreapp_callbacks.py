@@ -4,6 +4,7 @@ tests/db/test_coreapp_callbacks.py)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any, cast
 
 import pytest
@@ -36,7 +37,7 @@ async def test_the_delivery_loop_stops_when_cancelled_as_it_is_woken() -> None:
     client = WebhookClient(TargetPolicy(), None)
     current = validate({"webhooks": {"url": "https://hooks.example.com/"}})
 
-    async def no_sync() -> None:
+    async def no_sync(_versions: Mapping[str, int] | None) -> None:
         """Nothing is due, so the settings are never synced."""
 
     no_database = DatabaseQueue(cast(Sessions, None))  # never asked: this node holds no shard
@@ -54,7 +55,7 @@ async def test_the_delivery_loop_ends_after_a_stop_without_waiting_for_its_poll(
     client = WebhookClient(TargetPolicy(), None)
     current = validate({"webhooks": {"url": "https://hooks.example.com/"}})
 
-    async def no_sync() -> None:
+    async def no_sync(_versions: Mapping[str, int] | None) -> None:
         """Nothing is due, so the settings are never synced."""
 
     no_database = DatabaseQueue(cast(Sessions, None))  # never asked: this node holds no shard

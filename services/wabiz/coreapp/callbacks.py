@@ -15,7 +15,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -78,8 +78,11 @@ def body_of(group: Sequence[Pending]) -> dict[str, Any]:
 
 
 class DatabaseQueue:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], settings: Sequence[str] = ()) -> None:
         self._sessions = sessions  # one statement per call: the node passes autocommit sessions
+        # The settings documents whose versions each read of due callbacks brings back with them.
+        self._settings = tuple(settings)
+        self.settings_versions: dict[str, int] | None = None
         # Delivered rows are deleted together, a few times a second: the callbacks stay "in
         # flight" meanwhile, so no round posts them again, and a node posting a trickle of
         # callbacks does not commit once per POST.
@@ -88,10 +91,14 @@ class DatabaseQueue:
         )
 
     async def due(self, shards: set[int], exclude: set[int], limit: int) -> list[Pending]:
+        """Due callbacks; `settings_versions` then holds the settings' versions of the same read."""
+        self.settings_versions = None
         if not shards:
             return []
         async with self._sessions() as session:
-            due = await callbacks.due(session, shards, exclude, limit)
+            due, self.settings_versions = await callbacks.due_and_versions(
+                session, shards, exclude, limit, self._settings
+            )
         return [Pending(c.id, c.shard, c.payload, c.attempts) for c in due]
 
     async def done(self, items: Sequence[Pending]) -> None:
@@ -169,7 +176,7 @@ class Deliverer:
         database: DatabaseQueue,
         memory: MemoryQueue,
         settings: Callable[[], ApplicationSettings],
-        sync_settings: Callable[[], Awaitable[object]],
+        sync_settings: Callable[[Mapping[str, int] | None], Awaitable[object]],
         shards: Callable[[], set[int]],
         client: WebhookClient,
     ) -> None:
@@ -214,9 +221,12 @@ class Deliverer:
             )
         if not any(items for _, _, items in batches):
             return
-        # The settings are read after the callbacks: a callback queued after a settings change
-        # committed goes out under that change (read-your-writes), whatever this node last polled.
-        await self._sync_settings()
+        # A callback queued after a settings change committed goes out under that change
+        # (read-your-writes), whatever this node last polled: the read of due rows brought the
+        # settings' versions of its snapshot, and only a newer one costs a read of the settings.
+        # Callbacks in memory come with no versions: the settings are read for them.
+        from_memory = any(items for queue, _, items in batches if queue is self.memory)
+        await self._sync_settings(None if from_memory else self.database.settings_versions)
         settings = self._settings()
         if not settings.webhooks.url:
             return

@@ -29,7 +29,7 @@ from wabiz.coreapp.presence import Presence
 from wabiz.coreapp.profile import Profile
 from wabiz.coreapp.registration import Registration
 from wabiz.coreapp.sending import Sending
-from wabiz.coreapp.settings_cache import SettingsCache
+from wabiz.coreapp.settings_cache import SYNCED, SettingsCache
 from wabiz.coreapp.webhook_client import WebhookClient
 from wabiz.gateway.base import Gateway
 from wabiz.gateway.cloud import CloudApiGateway
@@ -98,10 +98,10 @@ class Node:
         # Its own connections: the webhook's address is a user's choice, the upstream's is not.
         self.webhooks = WebhookClient(config.webhook_policy, secret, lambda: self.settings.webhooks_ca)
         self.deliverer = Deliverer(
-            DatabaseQueue(self.statements),
+            DatabaseQueue(self.statements, SYNCED),
             self.memory,
             lambda: self.settings.current,
-            self.settings.refresh,
+            self.settings.catch_up,
             self.leases.valid_shards,
             self.webhooks,
         )

@@ -4,6 +4,7 @@ read together in one query and re-validated only when a `version` changed."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -22,6 +23,16 @@ class SettingsCache:
         self.current = ApplicationSettings()
         self._ca_version = -1
         self.webhooks_ca: str | None = None  # PEM, trusted besides the system's authorities
+
+    def behind(self, versions: Mapping[str, int]) -> bool:
+        """Whether these stored versions (of `SYNCED`) are newer than what this node applied."""
+        known = {settings.APPLICATION: self.version, settings.WEBHOOKS_CA: self._ca_version}
+        return any(versions.get(name, 0) != known[name] for name in SYNCED)
+
+    async def catch_up(self, versions: Mapping[str, int] | None = None) -> None:
+        """Apply the stored settings unless `versions`, read by the caller, show nothing new."""
+        if versions is None or self.behind(versions):
+            await self.refresh()
 
     async def refresh(self) -> bool:
         """True when the settings changed."""

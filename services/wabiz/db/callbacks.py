@@ -47,15 +47,29 @@ async def enqueue(session: AsyncSession, items: Sequence[tuple[int, dict[str, An
 async def due(session: AsyncSession, shards: set[int], exclude: set[int], limit: int) -> list[QueuedCallback]:
     """Callbacks of these shards whose next attempt is due, oldest first, but those in `exclude`
     (already being posted)."""
+    return (await due_and_versions(session, shards, exclude, limit, ()))[0]
+
+
+async def due_and_versions(
+    session: AsyncSession, shards: set[int], exclude: set[int], limit: int, settings: Sequence[str]
+) -> tuple[list[QueuedCallback], dict[str, int]]:
+    """`due`, and the versions of these settings documents (0: never written) as of the same
+    snapshot, in one statement: a node delivering callbacks must apply every settings change
+    committed before them, and checking that costs no round trip of its own."""
     rows = await session.execute(
         text(
-            "SELECT id, shard, payload, attempts FROM callbacks"
+            "SELECT c.id, c.shard, c.payload, c.attempts, v.versions"
+            " FROM (SELECT COALESCE(jsonb_object_agg(name, version), '{}') AS versions"
+            " FROM settings WHERE name = ANY(:names)) AS v"
+            " LEFT JOIN LATERAL (SELECT id, shard, payload, attempts FROM callbacks"
             " WHERE shard = ANY(:shards) AND next_attempt_at <= now() AND NOT (id = ANY(:exclude))"
-            " ORDER BY id LIMIT :limit"
+            " ORDER BY id LIMIT :limit) AS c ON true ORDER BY c.id"
         ),
-        {"shards": sorted(shards), "exclude": sorted(exclude), "limit": limit},
+        {"names": list(settings), "shards": sorted(shards), "exclude": sorted(exclude), "limit": limit},
     )
-    return [QueuedCallback(r.id, r.shard, r.payload, r.attempts) for r in rows]
+    found = rows.all()
+    versions = {name: int(found[0].versions.get(name, 0)) for name in settings}
+    return [QueuedCallback(r.id, r.shard, r.payload, r.attempts) for r in found if r.id is not None], versions
 
 
 async def delete(session: AsyncSession, ids: Sequence[int]) -> None:
