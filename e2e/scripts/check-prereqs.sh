@@ -17,7 +17,8 @@ need_gb="${E2E_MIN_FREE_GB:-35}"
 docker_root="$(docker info --format '{{.DockerRootDir}}')"
 free_gb="$(df --output=avail -BG "$docker_root" | tail -1 | tr -dc '0-9')"
 if [ "$free_gb" -lt "$need_gb" ]; then
-  say "only ${free_gb} GB free under $docker_root; a run needs about ${need_gb} GB (images in every kind node): free some space, or set E2E_MIN_FREE_GB"
+  # An interrupted run leaves its kind nodes' anonymous volumes behind (~5 GB each).
+  say "only ${free_gb} GB free under $docker_root; a run needs about ${need_gb} GB (images in every kind node): free some space (\`docker volume prune -f\` removes the volumes of kind nodes gone with an interrupted run), or set E2E_MIN_FREE_GB"
   exit 2
 fi
 say "prerequisites present: docker, kind, helm, kubectl, go, jq, openssl, git; ${free_gb} GB free for images"
