@@ -30,9 +30,8 @@ SETTINGS = {
 }
 
 
-def start(shards: int, data_dir: Path, coreapps: int | None = None) -> Stack:
-    """Start PostgreSQL, sandbox, `coreapps` CoreApps (shards + 1 unless given: one standby),
-    WebApp and receiver.
+def start(shards: int, data_dir: Path, coreapps: int) -> Stack:
+    """Start PostgreSQL, sandbox, `coreapps` CoreApps, WebApp and receiver.
 
     On a failed start the processes already running are stopped before the error propagates.
     """
@@ -42,7 +41,7 @@ def start(shards: int, data_dir: Path, coreapps: int | None = None) -> Stack:
             port=0,
             media="fs",
             shards=shards,
-            coreapps=coreapps or shards + 1,
+            coreapps=coreapps,
             default_ports=False,
             log_level="WARNING",
             extra_env=SANDBOX_ENV,

@@ -31,17 +31,23 @@ def test_memory_queue_is_bounded() -> None:
     assert len(memory.items) == 1, "all or nothing"
 
 
-async def test_the_delivery_loop_stops_when_cancelled_as_it_is_woken() -> None:
-    """A delivery that ends as the node shuts down wakes the loop in the same turn as the cancel;
-    the loop must still end (asyncio.wait_for on 3.11 swallowed that cancel and it spun forever)."""
+def idle_deliverer() -> tuple[Deliverer, WebhookClient]:
+    """A delivery loop with nothing to deliver: this node holds no shard and no memory callback,
+    so neither the database nor the settings are ever asked."""
     client = WebhookClient(TargetPolicy(), None)
     current = validate({"webhooks": {"url": "https://hooks.example.com/"}})
 
     async def no_sync(_versions: Mapping[str, int] | None) -> None:
         """Nothing is due, so the settings are never synced."""
 
-    no_database = DatabaseQueue(cast(Sessions, None))  # never asked: this node holds no shard
-    worker = Deliverer(no_database, MemoryQueue(), lambda: current, no_sync, set, client)
+    no_database = DatabaseQueue(cast(Sessions, None))
+    return Deliverer(no_database, MemoryQueue(), lambda: current, no_sync, set, client), client
+
+
+async def test_the_delivery_loop_stops_when_cancelled_as_it_is_woken() -> None:
+    """A delivery that ends as the node shuts down wakes the loop in the same turn as the cancel;
+    the loop must still end (asyncio.wait_for on 3.11 swallowed that cancel and it spun forever)."""
+    worker, client = idle_deliverer()
     loop = asyncio.create_task(worker.run(poll_interval=60, stop=asyncio.Event()))
     await asyncio.sleep(0.01)  # the loop is waiting for work
     worker.wake.set()
@@ -52,14 +58,7 @@ async def test_the_delivery_loop_stops_when_cancelled_as_it_is_woken() -> None:
 
 
 async def test_the_delivery_loop_ends_after_a_stop_without_waiting_for_its_poll() -> None:
-    client = WebhookClient(TargetPolicy(), None)
-    current = validate({"webhooks": {"url": "https://hooks.example.com/"}})
-
-    async def no_sync(_versions: Mapping[str, int] | None) -> None:
-        """Nothing is due, so the settings are never synced."""
-
-    no_database = DatabaseQueue(cast(Sessions, None))  # never asked: this node holds no shard
-    worker = Deliverer(no_database, MemoryQueue(), lambda: current, no_sync, set, client)
+    worker, client = idle_deliverer()
     stop = asyncio.Event()
     loop = asyncio.create_task(worker.run(poll_interval=60, stop=stop))
     await asyncio.sleep(0.01)  # the loop is waiting for work, for up to a minute
