@@ -65,8 +65,7 @@ class Outbox:
         )
         self._lanes: dict[str, deque[Outgoing]] = {}
         self._known: set[str] = set()
-        self._recent: deque[str] = deque()
-        self._recent_ids: set[str] = set()
+        self._recent: dict[str, None] = {}  # insertion-ordered: the oldest is dropped first
         self._slots = asyncio.Semaphore(concurrency)
         self._tasks: set[asyncio.Task[None]] = set()
         self._throttle = Throttle(log)
@@ -102,7 +101,7 @@ class Outbox:
 
     def _enqueue(self, message: Outgoing) -> bool:
         """Queue a message for sending unless it is queued or was sent already; whether it was."""
-        if message.id in self._known or message.id in self._recent_ids:
+        if message.id in self._known or message.id in self._recent:
             return False
         self._known.add(message.id)
         lane = self._lanes.get(message.wa_id)
@@ -116,10 +115,9 @@ class Outbox:
         return True
 
     def _finished(self, message_id: str) -> None:
-        self._recent.append(message_id)
-        self._recent_ids.add(message_id)
+        self._recent[message_id] = None
         if len(self._recent) > RECENTLY_FINISHED:
-            self._recent_ids.discard(self._recent.popleft())
+            del self._recent[next(iter(self._recent))]
 
     async def _drain(self, wa_id: str) -> None:
         """One recipient's messages, strictly one after another (order per recipient)."""
