@@ -59,7 +59,7 @@ class Params:
 class Budget:
     """Bounds the waits so the whole benchmark ends in time, and says when a run cannot fit."""
 
-    RUN_OVERHEAD = 40.0  # start, settings, ceiling, a short drain, stop: seconds besides the load
+    RUN_OVERHEAD = 43.0  # start, settings, two ceiling probes, a short drain, stop: seconds besides the load
     FAILOVER = 70.0  # its bound plus the drain of its messages
     STEP_OVERHEAD = 12.0  # the settling pause and the drain of each knee step
 
@@ -93,7 +93,7 @@ def say(message: str) -> None:
 async def _load_phase(
     stack: Stack, token: str, shards: int, params: Params
 ) -> tuple[float, load.LoadResult, dict[str, float]]:
-    """The ceiling, then the open-loop load, with the same client; CPU used during the load."""
+    """The first ceiling probe, then the open-loop load, with the same client; CPU used during the load."""
     url = stack.components["webapp"].url
     async with load.session(token, params.in_flight) as client:
         ceiling = await load.ceiling(client, url + CEILING_PATH, params.ceiling_s, params.in_flight)
@@ -149,6 +149,14 @@ def _figures(
     }
 
 
+def bracketed_ceiling(before: float, after: float) -> float:
+    """The ceiling a row's rate is divided by: the mean of a probe before its load and one after
+    (the stack idle again). One 3-s probe moved by up to a quarter between the rows of one run
+    (neighbours on a shared machine), which made the ratios of different shard counts disagree
+    more than their rates did."""
+    return (before + after) / 2
+
+
 def _say_cpu(shards: int, seconds: float, spent: dict[str, float]) -> None:
     """Where the CPU went; a warning when other work on the machine skewed the figures."""
     say(f"shards={shards}: CPU seconds in {seconds:.1f} s of load: {report.cpu_line(spent)}")
@@ -163,7 +171,7 @@ def _measure(stack: Stack, shards: int, params: Params, drain_bound: float) -> d
     """Settings, ceiling, load, then the bounded drain and the network's view of what arrived."""
     token = prepare(stack)
     say(f"shards={shards}: ready; measuring the ceiling for {params.ceiling_s:.0f} s")
-    ceiling, result, cpu_load = asyncio.run(_load_phase(stack, token, shards, params))
+    first, result, cpu_load = asyncio.run(_load_phase(stack, token, shards, params))
     ids = set(result.accepted)
     say(f"shards={shards}: {len(ids)}/{len(result.samples)} accepted ({result.accepted_rate:.0f}/s)")
     _say_cpu(shards, result.wall_time, cpu_load)
@@ -171,15 +179,20 @@ def _measure(stack: Stack, shards: int, params: Params, drain_bound: float) -> d
     before = cpu.snapshot(stack)
     log = drain.CallbackLog()
     settled = drain.wait_delivered(log, stack.components["webhook_receiver"].url, ids, drain_bound)
+    drain_cpu = cpu.used(before, cpu.snapshot(stack))
     network = drain.network_view(stack.components["sandbox"].url, stack.secrets["sandbox_control_token"])
+    second = asyncio.run(_ceiling(stack, token, params))
+    ceiling = bracketed_ceiling(first, second)
+    say(f"shards={shards}: ceiling again, the stack idle: {second:.0f} req/s; the ratio uses {ceiling:.0f}")
     return _figures(shards, params, ceiling, result, log) | {
+        "ceiling_probes_per_s": [round(first, 1), round(second, 1)],
         "lost": _lost(ids, log, network),
         "duplicates": sum(network.duplicates.get(i, 0) for i in ids),
         "drain": {"seconds": settled.seconds, "complete": settled.complete, "bound_s": round(drain_bound)},
         "cpu_seconds_load": cpu_load,
         "cpu_ms_per_message": cpu.per_message_ms(cpu_load, len(ids)),
         "cpu_other_share": round(cpu.other_share(cpu_load), 3),
-        "cpu_seconds_drain": cpu.used(before, cpu.snapshot(stack)),
+        "cpu_seconds_drain": drain_cpu,
         "token": token,
     }
 

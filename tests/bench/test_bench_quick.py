@@ -24,6 +24,8 @@ def test_the_quick_bench_runs_every_phase_and_writes_its_results(tmp_path: Path)
     result = json.loads((tmp_path / "latest.json").read_text())
     (run,) = result["runs"]
     assert run["accepted"] > 0 and run["lost"]["total"] == 0, run
+    before, after = run["ceiling_probes_per_s"]
+    assert before > 0 and after > 0 and abs(run["ceiling_per_s"] - (before + after) / 2) <= 0.1, run
     assert set(run["cpu_ms_per_message"]) >= {"webapp", "coreapp-0", "sandbox", "postgres"}
     assert result["failover"]["failover_s"] is not None, result["failover"]
     knee = result["knee"]

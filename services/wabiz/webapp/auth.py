@@ -118,7 +118,7 @@ async def verify_bearer(
 
 
 async def _lookup(sessions: async_sessionmaker[AsyncSession], digest: str) -> TokenOwner | None:
-    async with sessions() as session:
+    async with sessions.begin() as session:
         return await token_owner(session, digest)
 
 

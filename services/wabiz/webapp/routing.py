@@ -66,7 +66,7 @@ class ShardMapCache:
             if self._read_at >= asked_at or (not fresh and time.monotonic() - self._read_at <= self._max_age):
                 return self._map
             started = time.monotonic()
-            async with self._sessions() as session:
+            async with self._sessions.begin() as session:
                 self._map = await read_shard_map(session)
             self._read_at = started
         return self._map

@@ -45,7 +45,7 @@ class KnownInvalid:
                 self._invalid[wa_id] = checked_at
 
     async def refresh(self) -> None:
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             read_at = await contacts.database_now(session)
             if self._read_at is None:
                 verdicts = await contacts.recent_invalid(session, CACHE_DAYS)

@@ -56,7 +56,7 @@ async def check_contacts(state: AppState, request: ContactsCheck) -> list[dict[s
     wa_ids = sorted({w for w in map(wa_id_of, request.contacts) if w is not None})
     known: dict[str, bool] = {}
     if wa_ids and not request.force_check:
-        async with state.sessions() as session:
+        async with state.sessions.begin() as session:
             known = await contacts.fresh_verdicts(session, wa_ids, CACHE_DAYS)
     unknown = [w for w in wa_ids if w not in known]
     if not unknown:

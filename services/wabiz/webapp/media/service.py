@@ -58,7 +58,7 @@ async def upload(state: AppState, rule: MediaRule, declared: int | None, chunks:
 
 async def download(state: AppState, media_id: str) -> MediaDownload:
     """The media's bytes; inbound media not yet in the store is fetched by a CoreApp first."""
-    async with state.sessions() as session:
+    async with state.sessions.begin() as session:
         row = await media.find(session, media_id)
     if row is None:
         raise NotFound(f"media {media_id} does not exist")

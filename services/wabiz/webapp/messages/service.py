@@ -35,7 +35,7 @@ async def require_media(state: AppState, objects: list[tuple[str, Media]]) -> No
     by_id = {media.id: path for path, media in objects if media.id is not None}
     if not by_id:
         return
-    async with state.sessions() as session:
+    async with state.sessions.begin() as session:
         found = await media.existing(session, list(by_id))
     for media_id, path in by_id.items():
         if media_id not in found:
@@ -46,7 +46,7 @@ async def require_named_providers(state: AppState, objects: list[tuple[str, Medi
     """Media providers a link names must exist: 1009 naming the first unknown."""
     named = {m.provider.name: f"{path}.provider.name" for path, m in objects if m.provider is not None}
     if named:
-        async with state.sessions() as session:
+        async with state.sessions.begin() as session:
             await require_providers(session, named)
 
 
@@ -70,7 +70,7 @@ async def send(state: AppState, message: MessageBase) -> str:
 
 
 async def mark_read(state: AppState, message_id: str) -> None:
-    async with state.sessions() as session:
+    async with state.sessions.begin() as session:
         message = await messages.inbound(session, message_id)
     if message is None:
         raise NotFound(f"no inbound message with id {message_id}")

@@ -71,7 +71,7 @@ async def _check_password(
 ) -> StoredPassword:
     """The user's stored password once `password` matched it; `wrong` (and a counted failure) if not."""
     with state.throttle.attempt(username, client) as attempt:
-        async with state.sessions() as session:
+        async with state.sessions.begin() as session:
             stored = await users.stored_password(session, username)
         matches = await state.hasher.verify(password, stored.password_hash if stored else None)
         if stored is None or not matches:
