@@ -48,9 +48,9 @@ class _Counting:
     def __init__(self, sessions: Sessions) -> None:
         self.sessions, self.opened = sessions, 0
 
-    def __call__(self) -> AbstractAsyncContextManager[AsyncSession]:
+    def begin(self) -> AbstractAsyncContextManager[AsyncSession]:
         self.opened += 1
-        return self.sessions()
+        return self.sessions.begin()
 
 
 async def test_the_cache_reads_once_for_many_callers(sessions: Sessions) -> None:

@@ -51,7 +51,7 @@ class LinkMedia:
         return await self._media.upload_fetched(lambda into: self._fetch(link, provider, kind, into))
 
     async def _provider(self, name: str) -> MediaProvider:
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             stored = await settings.overrides(session, name=settings.MEDIA_PROVIDERS)
         provider = media_providers.named(media_providers.stored(stored), name)
         if provider is None:  # deleted after the message was accepted

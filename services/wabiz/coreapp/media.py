@@ -43,7 +43,7 @@ class MediaBridge:
         self._running: dict[str, asyncio.Task[Any]] = {}
 
     async def _row(self, media_id: str) -> MediaRow:
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             row = await media.find(session, media_id)
         if row is None:
             raise NotFound(f"media {media_id} does not exist")

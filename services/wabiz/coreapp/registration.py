@@ -31,7 +31,7 @@ class Registration:
         self.account = Account()
 
     async def refresh(self) -> Account:
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             account = await read_account(session)
         if self._config.upstream == "cloud" and self._config.upstream_phone_number_id:
             account = replace(account, state="registered")

@@ -78,7 +78,7 @@ class Sending:
 
     async def mark_read(self, message_id: str) -> None:
         """Tell the network the user's message was read, then record it."""
-        async with self._sessions() as session:
+        async with self._sessions.begin() as session:
             message = await messages.inbound(session, message_id)
         if message is None:
             raise NotFound(f"no inbound message {message_id}")

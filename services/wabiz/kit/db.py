@@ -62,6 +62,9 @@ def libpq_url(url: str) -> str:
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Transactional sessions. Open them with `.begin()`, reads too: a session that ends without
+    a commit rolls back, and on ROLLBACK psycopg forgets every statement it prepared on that
+    pooled connection (`DEALLOCATE ALL`), so the hot path's statements there run unprepared again."""
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
