@@ -49,12 +49,18 @@ class Stack:
         self.options = options
         self.data_dir = options.data_dir.resolve()
         self.secrets = secrets.load_or_create(self.data_dir / "secrets.json")
+        self._ports: set[int] = set()  # picked for this stack's processes
         self.postgres = EmbeddedPostgres(self.data_dir / "postgres", self._port(5433))
         self.s3: LocalS3 | None = LocalS3(self._port(9000)) if options.media == "s3" else None
         self.components: dict[str, Component] = {}
 
     def _port(self, default: int | None) -> int:
-        return ports.pick(default if self.options.default_ports else None)
+        return self._unique_port(default if self.options.default_ports else None)
+
+    def _unique_port(self, preferred: int | None) -> int:
+        port = ports.pick(preferred, taken=frozenset(self._ports))
+        self._ports.add(port)
+        return port
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -113,7 +119,7 @@ class Stack:
                     "WABIZ_WEBHOOK_SECRET": self.secrets["webhook_secret"],
                 },
             )
-        webapp_port = ports.pick(self.options.port)
+        webapp_port = self._unique_port(self.options.port)
         webapp = self._component(
             "webapp",
             "webapp",
