@@ -138,11 +138,13 @@ def find(
     ceiling: float,
     search: tuple[int, float],
     confirm_s: float,
-    confirms: int,
+    max_minutes: int,
+    time_for_another: Callable[[], bool],
     say: Callable[[str], None],
 ) -> dict[str, Any]:
-    """Bracket with `search` = (steps, seconds each), then run minutes of `confirm_s`, at most
-    `confirms` of them (`next_minute`): the knee is the highest that held."""
+    """Bracket with `search` = (steps, seconds each), then run minutes of `confirm_s` (`next_minute`),
+    at most `max_minutes`, each after the first only while `time_for_another()` says the time
+    budget still holds one: the knee is the highest that held."""
     steps: list[Step] = []
     rate, best, worst = start_rate, None, None
     warmup = asyncio.run(_step(stack, token, start_rate / 2, WARMUP_S, drain_s=10))
@@ -158,7 +160,10 @@ def find(
         rate = next_rate(rate, step.sustained, best, worst)
     minutes: list[Step] = []
     candidate = None if best is None else best * FIRST_MINUTE
-    while best is not None and candidate is not None and len(minutes) < confirms:
+    while best is not None and candidate is not None and len(minutes) < max_minutes:
+        if minutes and not time_for_another():
+            say(f"knee: no time left for a minute at {candidate:.0f} msg/s")
+            break
         step = asyncio.run(_step(stack, token, candidate, confirm_s, drain_s=15))
         minutes.append(step)
         say(f"knee: {candidate:.0f} msg/s for {confirm_s:.0f} s → {_verdict(step)}")

@@ -30,7 +30,8 @@ from wabiz.local.stack import Stack
 # big document (which `/openapi.json` would add): the cheapest answer the WebApp gives.
 CEILING_PATH = "/bench/ceiling-probe"
 KNEE_START = 0.5  # × the rate the sweep saturated at: where the knee search begins
-MAX_CONFIRMS = 3  # a minute that does not hold is tried lower (`knee.next_confirmation`), this often at most
+MAX_CONFIRMS = 3  # minutes of the knee at most (`knee.next_minute`), as the time budget allows
+STOP_S = 15.0  # stopping a stack: the processes' SIGTERM waits and PostgreSQL
 OTHER_CPU_WARNING = 0.1  # share of the machine's CPU used by processes not ours during the load
 
 
@@ -263,9 +264,9 @@ def run_knee(params: Params, runs: list[dict[str, Any]], work: Path, budget: Bud
     try:
         token = prepare(stack)
         ceiling = asyncio.run(_ceiling(stack, token, params))
-        confirm = params.knee_confirm_s + Budget.STEP_OVERHEAD
-        spare = budget.left(budget.knee(params))  # beyond the search, one confirmation, the profile
-        confirms = max(1, min(MAX_CONFIRMS, 1 + int(spare // confirm)))
+        minute = params.knee_confirm_s + Budget.STEP_OVERHEAD
+        # Asked before each minute after the first (the budget reserved that one): a minute more
+        # must leave the profile and the stack's stop their time.
         found = knee.find(
             stack,
             token,
@@ -273,7 +274,8 @@ def run_knee(params: Params, runs: list[dict[str, Any]], work: Path, budget: Bud
             ceiling,
             params.knee_search,
             params.knee_confirm_s,
-            confirms,
+            MAX_CONFIRMS,
+            lambda: budget.left(params.profile_s + Budget.STEP_OVERHEAD + STOP_S) >= minute,
             say,
         )
         found["shards"] = shards
