@@ -17,6 +17,13 @@ async def test_due_callbacks_of_given_shards_oldest_first(session: AsyncSession)
     assert await callbacks.due(session, {7}, set(), 10) == []
 
 
+async def test_payloads_keep_every_character_and_their_shard(session: AsyncSession) -> None:
+    awkward = {"text": 'a "quoted" \\ back\\slash, {braces}, NULL, ü 👍\n', "list": [1, None, {"x": []}]}
+    await callbacks.enqueue(session, [(3, {"n": 1}), (5, awkward), (3, {"n": 3})])
+    due = await callbacks.due(session, {3, 5}, set(), 10)
+    assert [(c.shard, c.payload) for c in due] == [(3, {"n": 1}), (5, awkward), (3, {"n": 3})]
+
+
 async def test_a_failed_attempt_is_counted_and_waits(session: AsyncSession) -> None:
     await callbacks.enqueue(session, [(0, {"n": 1}), (0, {"n": 2})])
     first, second = await callbacks.due(session, {0}, set(), 10)

@@ -25,6 +25,14 @@ async def test_the_queue_resumes_old_enough_messages_of_given_shards(session: As
     assert await messages.queued(session, set(), 10) == []
 
 
+async def test_bodies_keep_every_character_and_their_row(session: AsyncSession) -> None:
+    awkward = {"type": "text", "text": {"body": 'a "quoted" \\ back\\slash, {braces}, NULL, ü 👍\n'}}
+    batch = [outgoing(1), Outgoing("gB2", "15550000002", 1, awkward), outgoing(3, shard=2)]
+    await messages.queue_outgoing(session, batch)
+    await sql(session, "UPDATE messages SET created_at = now() - interval '1 minute'")
+    assert sorted(await messages.queued(session, {0, 1, 2}, 10), key=lambda m: m.id) == batch
+
+
 async def test_acceptance_by_the_network_keeps_a_status_that_came_first(session: AsyncSession) -> None:
     await messages.queue_outgoing(session, [outgoing(1), outgoing(2)])
     await messages.apply_statuses(session, {"gB2": StatusChange("delivered", None)}, purge=False)

@@ -31,14 +31,16 @@ async def enqueue(session: AsyncSession, items: Sequence[tuple[int, dict[str, An
     await session.execute(
         text(
             "WITH queued AS (INSERT INTO callbacks (shard, payload)"
-            " SELECT shard, CAST(payload AS jsonb)"
-            " FROM unnest(CAST(:shards AS int[]), CAST(:payloads AS text[])) AS c(shard, payload)"
+            " SELECT shard, payload"
+            " FROM ROWS FROM (unnest(CAST(:shards AS int[])), jsonb_array_elements(CAST(:payloads AS jsonb)))"
+            " AS c(shard, payload)"
             " RETURNING shard)"
             " SELECT pg_notify(:channel, CAST(shard AS text)) FROM (SELECT DISTINCT shard FROM queued) AS s"
         ),
         {
             "shards": [i[0] for i in items],
-            "payloads": [orjson.dumps(i[1]).decode() for i in items],
+            # One JSON array: psycopg escapes a text[]'s every element in Python (db/messages.py).
+            "payloads": orjson.dumps([i[1] for i in items]).decode(),
             "channel": CALLBACKS_CHANNEL,
         },
     )

@@ -6,7 +6,9 @@ so a repeated event inserts nothing. Batches travel as arrays through `unnest`, 
 many messages, which is what keeps the send path at 1,000 messages a second. A batch update
 names its rows twice, joined to the `unnest` and as `id = ANY(:ids)`: the planner guesses 100 rows
 for an `unnest`, and against a table of a few thousand rows it then preferred reading all of
-`messages` (31 rows read per message sent, in the bench) to the primary key.
+`messages` (31 rows read per message sent, in the bench) to the primary key. JSON documents travel
+as one JSON array, not as a `text[]`: psycopg quotes and escapes every `"` of every element of a
+text array in Python, about 23 µs per message body, against nothing for one string.
 """
 
 from __future__ import annotations
@@ -68,16 +70,17 @@ async def queue_outgoing(session: AsyncSession, batch: Sequence[Outgoing]) -> No
     await session.execute(
         text(
             "INSERT INTO messages (id, direction, wa_id, shard, type, body, status)"
-            " SELECT id, 'out', wa_id, shard, type, CAST(body AS jsonb), 'queued'"
-            " FROM unnest(CAST(:ids AS text[]), CAST(:wa_ids AS text[]), CAST(:shards AS int[]),"
-            " CAST(:types AS text[]), CAST(:bodies AS text[])) AS m(id, wa_id, shard, type, body)"
+            " SELECT id, 'out', wa_id, shard, type, body, 'queued'"
+            " FROM ROWS FROM (unnest(CAST(:ids AS text[])), unnest(CAST(:wa_ids AS text[])),"
+            " unnest(CAST(:shards AS int[])), unnest(CAST(:types AS text[])),"
+            " jsonb_array_elements(CAST(:bodies AS jsonb))) AS m(id, wa_id, shard, type, body)"
         ),
         {
             "ids": [m.id for m in batch],
             "wa_ids": [m.wa_id for m in batch],
             "shards": [m.shard for m in batch],
             "types": [str(m.body["type"]) for m in batch],
-            "bodies": [_json(m.body) for m in batch],
+            "bodies": _json([m.body for m in batch]),
         },
     )
 
