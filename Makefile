@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install tools run e2e test test-unit test-db test-stack test-cluster lint format bench images lock clean
+.PHONY: install tools run e2e test test-unit test-db test-stack test-cluster lint format bench bench-topology images lock clean
 
 install: $(STAMP)
 
@@ -58,6 +58,10 @@ e2e: install
 # Not part of `make test`: several minutes of load on this machine (bench/README.md).
 bench: install
 	$(BIN)/python -m bench.run $(ARGS)
+
+# The control for the shard sweep: plain HTTP sends split over 1 and 8 processes (~3 minutes).
+bench-topology: install
+	$(BIN)/python -m bench.topology $(ARGS)
 
 # Container images (needs a Docker engine). PYTHON_IMAGE replaces the python:3.11-slim base,
 # for a registry mirror or a locally built image.
