@@ -59,7 +59,7 @@ e2e: install
 bench: install
 	$(BIN)/python -m bench.run $(ARGS)
 
-# The control for the shard sweep: plain HTTP sends split over 1 and 8 processes (~3 minutes).
+# The control for the shard sweep: plain HTTP sends split over 1 and 8 processes (~2.5 minutes).
 bench-topology: install
 	$(BIN)/python -m bench.topology $(ARGS)
 
