@@ -96,9 +96,9 @@ def _serve(ready: Any) -> None:
     uvloop.run(server.serve(sockets=[listener]))
 
 
-def _self_usage(requests: int) -> Usage:
+def _self_cpu_and_switches() -> tuple[float, int]:
     used = resource.getrusage(resource.RUSAGE_SELF)
-    return Usage(requests, used.ru_utime + used.ru_stime, used.ru_nvcsw + used.ru_nivcsw)
+    return used.ru_utime + used.ru_stime, used.ru_nvcsw + used.ru_nivcsw
 
 
 def _client(url: str, rate: float, period: float, seconds: float, start_at: float, out: Any) -> None:
@@ -106,7 +106,7 @@ def _client(url: str, rate: float, period: float, seconds: float, start_at: floa
     import aiohttp
     import uvloop
 
-    async def run() -> tuple[Usage, Usage]:
+    async def run() -> Usage:
         async with aiohttp.ClientSession() as session:
 
             async def send(number: int) -> None:
@@ -117,7 +117,7 @@ def _client(url: str, rate: float, period: float, seconds: float, start_at: floa
 
             await asyncio.gather(*(send(n) for n in range(WARM_REQUESTS)))
             await asyncio.sleep(max(0.0, start_at - time.time()))
-            before, sent, pending = _self_usage(0), 0, set()
+            (cpu_before, switches_before), sent, pending = _self_cpu_and_switches(), 0, set()
             started = due = time.monotonic()
             ticks = bursts(rate, period)
             while time.monotonic() - started < seconds:
@@ -129,24 +129,21 @@ def _client(url: str, rate: float, period: float, seconds: float, start_at: floa
                 due += period
                 await asyncio.sleep(max(0.0, due - time.monotonic()))
             await asyncio.gather(*pending)
-            return before, _self_usage(sent)
+            cpu_after, switches_after = _self_cpu_and_switches()
+            return Usage(sent, cpu_after - cpu_before, switches_after - switches_before)
 
-    before, after = uvloop.run(run())
-    out.put(Usage(after.requests, after.cpu_s - before.cpu_s, after.switches - before.switches))
+    out.put(uvloop.run(run()))
 
 
-def _process_usage(pid: int) -> tuple[float, int]:
-    """CPU seconds and context switches of another live process, summed over its threads.
+def _process_cpu_s(pid: int) -> float:
+    """CPU seconds of another live process, summed over its threads.
 
     From `schedstat` (nanoseconds), not `stat` (ticks of 10 ms: a short run's upstream would read 0).
     """
-    cpu_ns, switches = 0, 0
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        cpu_ns += int((task / "schedstat").read_text().split()[0])
-        for line in (task / "status").read_text().splitlines():
-            if line.startswith(("voluntary_ctxt_switches:", "nonvoluntary_ctxt_switches:")):
-                switches += int(line.split(":")[1])
-    return cpu_ns / 1e9, switches
+    return (
+        sum(int((task / "schedstat").read_text().split()[0]) for task in Path(f"/proc/{pid}/task").iterdir())
+        / 1e9
+    )
 
 
 def measure(
@@ -162,9 +159,9 @@ def measure(
     for worker in workers:
         worker.start()
     time.sleep(max(0.0, start_at - time.time()))
-    upstream_before = _process_usage(upstream_pid)
+    upstream_before = _process_cpu_s(upstream_pid)
     used = _collect(out, workers, deadline=time.monotonic() + seconds + 60)
-    upstream_cpu = _process_usage(upstream_pid)[0] - upstream_before[0]
+    upstream_cpu = _process_cpu_s(upstream_pid) - upstream_before
     for worker in workers:
         worker.join()
     requests = sum(u.requests for u in used)
